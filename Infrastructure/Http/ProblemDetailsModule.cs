@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace MinimalBackend.Infrastructure.Http;
+
+/// <summary>
+/// Every error leaves the service as RFC 9457 problem details (<c>application/problem+json</c>):
+/// unhandled exceptions (500, with a trace id and no exception text outside Development), requests
+/// Kestrel rejects (413 and friends), and empty 4xx/5xx responses such as unknown routes (404).
+/// </summary>
+public static class ProblemDetailsModule
+{
+    public static WebApplicationBuilder AddProblemDetailsForAllErrors(this WebApplicationBuilder builder)
+    {
+        // Kestrel reads only its endpoints from the Kestrel section; the limits (MaxRequestBodySize, the
+        // 413 below) and the other server options apply only when the section is bound explicitly.
+        builder.Services.Configure<KestrelServerOptions>(builder.Configuration.GetSection("Kestrel"));
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<BadHttpRequestExceptionHandler>();
+        return builder;
+    }
+
+    public static WebApplication UseProblemDetailsForAllErrors(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        return app;
+    }
+}

@@ -1,0 +1,21 @@
+namespace MinimalBackend.Metrics;
+
+/// <summary>Bound from the <c>HttpMetrics</c> section.</summary>
+public sealed class HttpMetricsOptions
+{
+    public const string SectionName = "HttpMetrics";
+
+    /// <summary>The guide's 0.1, 0.5, 1, 2, 5 s plus finer buckets below 100 ms, where a JSON API lives.</summary>
+    public static readonly double[] DefaultDurationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10];
+
+    /// <summary>Record <c>http_requests_total</c> and <c>http_request_duration_seconds</c>.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Count Prometheus's own scrapes of the metrics endpoint as requests.</summary>
+    public bool CountScrapes { get; set; }
+
+    /// <summary>Upper bounds, in seconds, of <c>http_request_duration_seconds</c>; empty means the defaults.</summary>
+    public double[] DurationBuckets { get; set; } = [];
+
+    public double[] EffectiveDurationBuckets => DurationBuckets.Length > 0 ? DurationBuckets : DefaultDurationBuckets;
+}

@@ -1,0 +1,108 @@
+using System.Net;
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+using MinimalBackend.Infrastructure.Database;
+using MinimalBackend.Tests.Support;
+using Npgsql;
+
+namespace MinimalBackend.Tests.Infrastructure.Database;
+
+[Collection(PostgresTests.Name)]
+public sealed class MigrationRunnerTests(DatabaseFixture database)
+{
+    [Fact]
+    public async Task Two_hosts_starting_together_apply_each_migration_once()
+    {
+        var (connectionString, cleanup) = await database.CreateEmptyDatabaseAsync();
+        await using var _ = cleanup;
+        await using var first = new ServiceHost(connectionString);
+        await using var second = new ServiceHost(connectionString);
+
+        using var start = new Barrier(2);
+        await Task.WhenAll(
+            Task.Run(() => { start.SignalAndWait(); first.StartServer(); }),
+            Task.Run(() => { start.SignalAndWait(); second.StartServer(); }));
+
+        await using var connection = new NpgsqlConnection(connectionString);
+        var applied = (await connection.QueryAsync<string>("SELECT id FROM schema_migrations ORDER BY id")).ToList();
+        Assert.Equal(Migration.Embedded.Select(m => m.Id), applied);
+        using var firstClient = first.CreateSocketClient();
+        using var secondClient = second.CreateSocketClient();
+        Assert.Equal(HttpStatusCode.OK, (await firstClient.GetAsync("/health/ready")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await secondClient.GetAsync("/health/ready")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_second_run_applies_nothing()
+    {
+        await using var scratch = await ScratchDatabase.CreateAsync(database);
+        var runner = scratch.Runner;
+
+        var firstRun = await runner.ApplyAsync(Migration.Embedded, CancellationToken.None);
+        var secondRun = await runner.ApplyAsync(Migration.Embedded, CancellationToken.None);
+
+        Assert.Equal(Migration.Embedded.Select(m => m.Id), firstRun);
+        Assert.Empty(secondRun);
+    }
+
+    [Fact]
+    public async Task A_failing_migration_leaves_nothing_half_applied()
+    {
+        await using var scratch = await ScratchDatabase.CreateAsync(database);
+        var runner = scratch.Runner;
+        Migration[] migrations = [new("0001_good", "CREATE TABLE a (id int)"), new("0002_bad", "CREATE TABLE b (id int); SELECT 1/0;")];
+
+        await Assert.ThrowsAsync<PostgresException>(() => runner.ApplyAsync(migrations, CancellationToken.None));
+
+        await using var connection = new NpgsqlConnection(scratch.ConnectionString);
+        Assert.Equal(["0001_good"], await connection.QueryAsync<string>("SELECT id FROM schema_migrations"));
+        Assert.Null(await connection.ExecuteScalarAsync<string>("SELECT to_regclass('b')::text"));
+    }
+
+    [Fact]
+    public async Task An_applied_migration_that_was_edited_stops_startup()
+    {
+        await using var scratch = await ScratchDatabase.CreateAsync(database);
+        var runner = scratch.Runner;
+        await runner.ApplyAsync([new Migration("0001_a", "CREATE TABLE a (id int)")], CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => runner.ApplyAsync([new Migration("0001_a", "CREATE TABLE a (id bigint)")], CancellationToken.None));
+
+        Assert.Contains("0001_a was changed after it was applied", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>An empty database and a migration runner on it, for tests that run their own migrations.</summary>
+    private sealed class ScratchDatabase : IAsyncDisposable
+    {
+        private readonly NpgsqlDataSource _dataSource;
+        private readonly IAsyncDisposable? _cleanup;
+
+        private ScratchDatabase(string connectionString, IAsyncDisposable? cleanup)
+        {
+            ConnectionString = connectionString;
+            _cleanup = cleanup;
+            _dataSource = NpgsqlDataSource.Create(connectionString);
+            Runner = new MigrationRunner(_dataSource, NullLogger<MigrationRunner>.Instance);
+        }
+
+        public string ConnectionString { get; }
+
+        public MigrationRunner Runner { get; }
+
+        public static async Task<ScratchDatabase> CreateAsync(DatabaseFixture database)
+        {
+            var (connectionString, cleanup) = await database.CreateEmptyDatabaseAsync();
+            return new ScratchDatabase(connectionString, cleanup);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _dataSource.DisposeAsync();
+            if (_cleanup is not null)
+            {
+                await _cleanup.DisposeAsync();
+            }
+        }
+    }
+}

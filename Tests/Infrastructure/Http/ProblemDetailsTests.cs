@@ -1,0 +1,104 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using MinimalBackend.Tests.Support;
+
+namespace MinimalBackend.Tests.Infrastructure.Http;
+
+[Collection(PostgresTests.Name)]
+public sealed class ProblemDetailsTests(ServiceFixture service) : IClassFixture<ServiceFixture>
+{
+    private readonly HttpClient _client = service.Client;
+
+    [Fact]
+    public async Task Malformed_json_is_400_problem_details()
+    {
+        var response = await _client.PostAsync("/test/echo", new StringContent("{\"text\": \"a\", ", Encoding.UTF8, "application/json"));
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.True(problem.TryGetProperty("errors", out _));
+    }
+
+    [Fact]
+    public async Task A_wrong_json_type_is_400_problem_details_naming_the_field()
+    {
+        var response = await _client.PostAsync("/test/echo", new StringContent("""{"text": "a", "count": "many"}""", Encoding.UTF8, "application/json"));
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Contains("count", problem.GetProperty("errors").EnumerateObject().Select(p => p.Name), StringComparer.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task A_wrong_content_type_is_415_problem_details()
+    {
+        var response = await _client.PostAsync("/test/echo", new StringContent("text=a&count=1", Encoding.UTF8, "text/plain"));
+
+        await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType);
+    }
+
+    [Fact]
+    public async Task A_body_over_the_limit_is_413_problem_details()
+    {
+        var body = JsonSerializer.Serialize(new { text = new string('x', 2 * 1024 * 1024), count = 1 });
+
+        var response = await _client.PostAsync("/test/echo", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
+    }
+
+    [Fact]
+    public async Task A_chunked_body_over_the_limit_is_413_problem_details()
+    {
+        var body = JsonSerializer.Serialize(new { text = new string('x', 2 * 1024 * 1024), count = 1 });
+        using var content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(body)));
+        content.Headers.ContentType = new("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/test/echo") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        var response = await _client.SendAsync(request);
+
+        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
+    }
+
+    [Fact]
+    public async Task A_valid_body_is_accepted()
+    {
+        var response = await _client.PostAsJsonAsync("/test/echo", new { text = "hello", count = 2 });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("""{"text":"hello","count":2}""", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task An_unknown_route_is_404_problem_details()
+    {
+        var response = await _client.GetAsync("/api/" + Guid.NewGuid());
+
+        await AssertProblemAsync(response, HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task An_unhandled_exception_is_500_with_a_trace_id_and_no_exception_text()
+    {
+        var response = await _client.GetAsync("/test/throw/boom");
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.InternalServerError);
+        var raw = problem.GetRawText();
+        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("traceId").GetString()));
+        Assert.DoesNotContain("hunter2", raw, StringComparison.Ordinal);
+        Assert.DoesNotContain(nameof(InvalidOperationException), raw, StringComparison.Ordinal);
+        Assert.DoesNotContain("at MinimalBackend", raw, StringComparison.Ordinal);
+    }
+
+    private static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(expected == response.StatusCode, $"Expected {(int)expected}, got {(int)response.StatusCode}: {body[..Math.Min(body.Length, 300)]}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(body).RootElement;
+        Assert.Equal((int)expected, problem.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("title").GetString()));
+        return problem;
+    }
+}

@@ -1,0 +1,59 @@
+using System.Text.Json;
+using MinimalBackend.Tests.Support;
+
+namespace MinimalBackend.Tests.Infrastructure.Logging;
+
+[Collection(PostgresTests.Name)]
+public sealed class RequestLoggingTests(DatabaseFixture database)
+{
+    [Fact]
+    public async Task Production_writes_one_compact_json_event_per_request_with_route_status_elapsed_and_trace_id()
+    {
+        var id = Guid.NewGuid();
+        await using var service = await ServiceProcess.StartAsync(database.ConnectionString, "Production");
+        using var client = new HttpClient { BaseAddress = service.BaseAddress };
+
+        var response = await client.GetAsync($"/api/users/{id}?access_token=secret-token-value");
+        await service.StopAsync();
+
+        var events = service.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => JsonDocument.Parse(line).RootElement)
+            .ToList();
+        var request = Assert.Single(events, e => e.TryGetProperty("RouteTemplate", out var route) && route.GetString() == "/api/users/{id}");
+        Assert.Equal("GET", request.GetProperty("RequestMethod").GetString());
+        Assert.Equal(404, request.GetProperty("StatusCode").GetInt32());
+        Assert.True(request.GetProperty("Elapsed").GetDouble() > 0);
+        Assert.Equal(32, request.GetProperty("@tr").GetString()!.Length);
+        Assert.Contains(request.GetProperty("@tr").GetString()!, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.StartsWith("HTTP GET /api/users/{id} responded 404 in ", request.GetProperty("@m").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("secret-token-value", service.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Probes_and_scrapes_are_not_logged_at_information()
+    {
+        await using var service = await ServiceProcess.StartAsync(database.ConnectionString, "Production");
+        using var client = new HttpClient { BaseAddress = service.BaseAddress };
+
+        await client.GetAsync("/health/live");
+        await client.GetAsync("/metrics");
+        await client.GetAsync("/api/info");
+        await service.StopAsync();
+
+        Assert.DoesNotContain("/health/live responded", service.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("/metrics responded", service.Output, StringComparison.Ordinal);
+        Assert.Contains("HTTP GET /api/info responded 200", service.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Development_writes_readable_lines()
+    {
+        await using var service = await ServiceProcess.StartAsync(database.ConnectionString, "Development");
+        using var client = new HttpClient { BaseAddress = service.BaseAddress };
+
+        await client.GetAsync("/api/info");
+        await service.StopAsync();
+
+        Assert.Matches(@"\[\d\d:\d\d:\d\d INF\] HTTP GET /api/info responded 200 in \d+\.\d ms", service.Output);
+    }
+}

@@ -1,0 +1,78 @@
+using MinimalBackend.Tests.Support;
+
+namespace MinimalBackend.Tests.Metrics;
+
+[Collection(PostgresTests.Name)]
+public sealed class MetricsEndpointTests(ServiceFixture service, DatabaseFixture database) : IClassFixture<ServiceFixture>
+{
+    private readonly HttpClient _client = service.Client;
+
+    [Fact]
+    public async Task A_scrape_passes_promtool_check_metrics()
+    {
+        await _client.GetAsync("/api/info");
+        await _client.GetAsync($"/api/users/{Guid.NewGuid()}");
+        await _client.GetAsync("/test/throw/x");
+        var text = await _client.GetStringAsync("/metrics");
+
+        var result = await ProcessRunner.RunAsync(Promtool.Path, ["check", "metrics"], standardInput: text);
+
+        Assert.True(result.ExitCode == 0, $"promtool check metrics failed:\n{result.Output}");
+    }
+
+    [Fact]
+    public async Task The_scrape_has_the_chosen_default_metrics_and_nothing_measured_twice()
+    {
+        var text = await _client.GetStringAsync("/metrics");
+
+        var families = text.Split('\n').Where(l => l.StartsWith("# TYPE ", StringComparison.Ordinal)).Select(l => l.Split(' ')[2]).ToHashSet();
+        Assert.Superset(new HashSet<string>
+        {
+            "http_requests_total", "http_request_duration_seconds",
+            "process_cpu_seconds_total", "process_working_set_bytes", "process_start_time_seconds",
+            "dotnet_gc_heap_size_bytes", "dotnet_gc_pause_seconds_total", "dotnet_collection_count_total",
+            "dotnet_thread_pool_queue_length", "dotnet_thread_pool_threads",
+        }, families);
+        Assert.DoesNotContain(families, f => f.Contains("quic", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(families, f => f.StartsWith("microsoft_aspnetcore", StringComparison.Ordinal) || f.StartsWith("http_server_request", StringComparison.Ordinal));
+        Assert.InRange(families.Count, 10, 40);
+    }
+
+    [Fact]
+    public async Task Runtime_counters_move_forward()
+    {
+        var before = await MetricsText.ScrapeAsync(_client);
+        _ = Enumerable.Range(0, 1000).Select(i => new byte[1024]).ToList();
+
+        var after = await MetricsText.ScrapeAsync(_client);
+
+        Assert.True(after.Value("dotnet_gc_allocated_bytes_total") > before.Value("dotnet_gc_allocated_bytes_total") + 1_000_000);
+        Assert.True(after.Value("dotnet_thread_pool_completed_items_total") >= before.Value("dotnet_thread_pool_completed_items_total"));
+    }
+
+    [Fact]
+    public async Task Scrapes_are_counted_when_configured()
+    {
+        await using var host = new ServiceHost(database.ConnectionString, new Dictionary<string, string?> { ["HttpMetrics:CountScrapes"] = "true" });
+        using var client = host.CreateSocketClient();
+
+        var first = await MetricsText.ScrapeAsync(client);
+        var second = await MetricsText.ScrapeAsync(client);
+
+        Assert.Equal(1, second.Value("http_requests_total", ("route", "/metrics")) - first.Value("http_requests_total", ("route", "/metrics")));
+    }
+
+    [Fact]
+    public async Task With_the_middleware_off_no_request_is_counted()
+    {
+        await using var host = new ServiceHost(database.ConnectionString, new Dictionary<string, string?> { ["HttpMetrics:Enabled"] = "false" });
+        using var client = host.CreateSocketClient();
+        var before = await MetricsText.ScrapeAsync(client);
+
+        await client.GetAsync("/api/info");
+        await client.GetAsync("/nowhere");
+
+        var after = await MetricsText.ScrapeAsync(client);
+        Assert.Equal(before.Value("http_requests_total"), after.Value("http_requests_total"));
+    }
+}

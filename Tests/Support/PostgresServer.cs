@@ -1,0 +1,85 @@
+using Npgsql;
+
+namespace MinimalBackend.Tests.Support;
+
+/// <summary>
+/// A throwaway PostgreSQL cluster from the machine's PostgreSQL binaries: initdb into a temp directory,
+/// a free port on 127.0.0.1, torn down on dispose. PostgreSQL refuses to run as root, so as root its
+/// commands run as the postgres user.
+/// </summary>
+public sealed class PostgresServer : IAsyncDisposable
+{
+    private readonly string _binDirectory;
+    private readonly string _directory;
+
+    public int Port { get; }
+
+    private string DataDirectory => Path.Combine(_directory, "data");
+
+    private PostgresServer(string binDirectory, string directory, int port)
+    {
+        _binDirectory = binDirectory;
+        _directory = directory;
+        Port = port;
+    }
+
+    public static async Task<PostgresServer> StartNewAsync()
+    {
+        var binDirectory = FindBinDirectory();
+        var directory = Directory.CreateTempSubdirectory("minimal-backend-pg-").FullName;
+        var server = new PostgresServer(binDirectory, directory, LocalNetwork.FreePort());
+        if (ProcessRunner.IsRoot)
+        {
+            await ProcessRunner.RunCheckedAsync("chown", "postgres:", directory);
+        }
+        await server.AsOwnerAsync("initdb", "-D", server.DataDirectory, "-U", "postgres", "--auth=trust", "--encoding=UTF8",
+            "--locale=C.UTF-8", "--no-sync", "--no-instructions");
+        await server.StartAsync();
+        return server;
+    }
+
+    public string ConnectionString(string database) =>
+        $"Host=127.0.0.1;Port={Port};Database={database};Username=postgres;Include Error Detail=true";
+
+    public async Task<string> CreateDatabaseAsync(string? name = null)
+    {
+        name ??= "test_" + Guid.NewGuid().ToString("N")[..12];
+        await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+        await command.ExecuteNonQueryAsync();
+        return ConnectionString(name);
+    }
+
+    public Task StartAsync() => AsOwnerAsync("pg_ctl", "-D", DataDirectory, "-l", Path.Combine(_directory, "server.log"), "-w", "-t", "60",
+        "-o", $"-c listen_addresses=127.0.0.1 -p {Port} -c unix_socket_directories='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+        "start");
+
+    public Task StopAsync() => AsOwnerAsync("pg_ctl", "-D", DataDirectory, "-m", "fast", "-w", "stop");
+
+    public async ValueTask DisposeAsync()
+    {
+        await AsOwnerAsync("pg_ctl", "-D", DataDirectory, "-m", "immediate", "-w", "stop").ContinueWith(_ => { }, TaskScheduler.Default);
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private Task<string> AsOwnerAsync(string tool, params string[] arguments)
+    {
+        var path = Path.Combine(_binDirectory, tool);
+        return ProcessRunner.IsRoot
+            ? ProcessRunner.RunCheckedAsync("runuser", ["-u", "postgres", "--", path, .. arguments])
+            : ProcessRunner.RunCheckedAsync(path, arguments);
+    }
+
+    private static string FindBinDirectory()
+    {
+        var candidates = Directory.Exists("/usr/lib/postgresql")
+            ? Directory.GetDirectories("/usr/lib/postgresql").OrderByDescending(d => int.TryParse(Path.GetFileName(d), out var v) ? v : 0).Select(d => Path.Combine(d, "bin"))
+            : [];
+        var onPath = ProcessRunner.FindOnPath("initdb") is { } initdb ? [Path.GetDirectoryName(initdb)!] : Array.Empty<string>();
+        return candidates.Concat(onPath).FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")) && File.Exists(Path.Combine(d, "pg_ctl")))
+            ?? throw new InvalidOperationException(
+                "PostgreSQL server binaries (initdb, pg_ctl) were not found. Install them (Debian/Ubuntu: apt-get install postgresql) " +
+                "or set TEST_DATABASE_URL to a database the tests may use.");
+    }
+}

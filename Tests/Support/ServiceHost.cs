@@ -1,0 +1,80 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MinimalBackend.Tests.Support;
+
+/// <summary>
+/// The real service (Program) on a real Kestrel socket at a free 127.0.0.1 port, against a real
+/// PostgreSQL. Extra settings override appsettings.json the way environment variables would.
+/// </summary>
+public sealed class ServiceHost : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings;
+
+    public ServiceHost(string connectionString, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        _settings = new(settings ?? new Dictionary<string, string?>())
+        {
+            ["ConnectionStrings:Postgres"] = connectionString,
+        };
+        _settings.TryAdd("Serilog:MinimumLevel:Default", "Warning");
+        UseKestrel(0);
+    }
+
+    /// <summary>Where the host listens, once started: http://127.0.0.1:{port}.</summary>
+    public Uri BaseAddress
+    {
+        get
+        {
+            StartServer();
+            var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+            return new Uri(addresses.First());
+        }
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    /// <summary>Starts the host (if it is not yet running) and returns a client that talks to it over the socket.</summary>
+    public HttpClient CreateSocketClient()
+    {
+        return CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = BaseAddress });
+    }
+}
+
+/// <summary>One service host per test class, on the run's database.</summary>
+public sealed class ServiceFixture(DatabaseFixture database) : IAsyncLifetime
+{
+    private ServiceHost? _host;
+
+    public ServiceHost Host => _host ?? throw new InvalidOperationException("The service host is not started.");
+
+    public HttpClient Client { get; private set; } = null!;
+
+    public string ConnectionString => database.ConnectionString;
+
+    public Task InitializeAsync()
+    {
+        _host = new ServiceHost(database.ConnectionString);
+        Client = _host.CreateSocketClient();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        Client.Dispose();
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace MinimalBackend.Tests.Support;
+
+/// <summary>
+/// The built service started as its own process (`dotnet MinimalBackend.dll`), for what only a real
+/// process shows: its console output, its shutdown, its environment-specific configuration.
+/// </summary>
+public sealed class ServiceProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    public Uri BaseAddress { get; }
+
+    private ServiceProcess(Process process, Uri baseAddress)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+    }
+
+    public static async Task<ServiceProcess> StartAsync(string connectionString, string environment, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var port = LocalNetwork.FreePort();
+        var directory = Path.GetDirectoryName(typeof(Program).Assembly.Location)!;
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(directory, "MinimalBackend.dll")])
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
+        start.Environment["ConnectionStrings__Postgres"] = connectionString;
+        start.Environment["URLS"] = $"http://127.0.0.1:{port}";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        var service = new ServiceProcess(new Process { StartInfo = start }, new Uri($"http://127.0.0.1:{port}"));
+        service._process.OutputDataReceived += (_, e) => service.Append(e.Data);
+        service._process.ErrorDataReceived += (_, e) => service.Append(e.Data);
+        service._process.Start();
+        service._process.BeginOutputReadLine();
+        service._process.BeginErrorReadLine();
+        await service.WaitUntilReadyAsync();
+        return service;
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>SIGTERM, as an orchestrator stops a container, then waits for the process to exit.</summary>
+    public async Task StopAsync()
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+        await ProcessRunner.RunCheckedAsync("kill", "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(timeout.Token);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    private async Task WaitUntilReadyAsync()
+    {
+        if (!await LocalNetwork.WaitUntilReadyAsync(BaseAddress, () => _process.HasExited, TimeSpan.FromSeconds(60)))
+        {
+            throw new InvalidOperationException($"The service did not become ready:\n{Output}");
+        }
+    }
+}
