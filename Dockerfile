@@ -1,0 +1,21 @@
+# syntax=docker/dockerfile:1
+# Build with the SDK, run on the smaller ASP.NET Core runtime image as its non-root user.
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY global.json Directory.Build.props Directory.Packages.props .editorconfig MinimalBackend.csproj ./
+RUN dotnet restore MinimalBackend.csproj
+COPY Program.cs appsettings.json ./
+COPY Features/ Features/
+COPY Infrastructure/ Infrastructure/
+COPY Metrics/ Metrics/
+RUN dotnet publish MinimalBackend.csproj -c Release -o /app --no-restore
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+WORKDIR /app
+COPY --from=build /app ./
+# Inside a container the service must listen on all interfaces; compose publishes it on 127.0.0.1.
+ENV URLS=http://0.0.0.0:3000 \
+    ASPNETCORE_ENVIRONMENT=Production
+EXPOSE 3000
+USER $APP_UID
+ENTRYPOINT ["dotnet", "MinimalBackend.dll"]
