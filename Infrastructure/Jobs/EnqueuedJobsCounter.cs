@@ -10,11 +10,12 @@ namespace MinimalBackend.Infrastructure.Jobs;
 /// notification arrives would count once per listening instance, and counting before commit would count
 /// rolled-back jobs.
 /// </summary>
-public sealed class EnqueuedJobsCounter(JobTable table)
+public sealed class EnqueuedJobsCounter(JobTable table) : IDisposable
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<long, List<long>> _pending = [];
-    private int _counting;
+    // Two overlapping passes would both count the same committed transaction: the second waits for the first.
+    private readonly SemaphoreSlim _onePass = new(1, 1);
 
     internal void Track(long transactionId, long[] jobIds)
     {
@@ -31,20 +32,18 @@ public sealed class EnqueuedJobsCounter(JobTable table)
     /// <summary>Counts the jobs of enqueue transactions that have committed since the last call.</summary>
     public async Task CountCommittedAsync(CancellationToken cancellationToken)
     {
-        // Two overlapping passes would both count the same committed transaction; the running one counts for both.
-        if (Interlocked.Exchange(ref _counting, 1) == 1)
-        {
-            return;
-        }
+        await _onePass.WaitAsync(cancellationToken);
         try
         {
             await CountOnceAsync(cancellationToken);
         }
         finally
         {
-            Volatile.Write(ref _counting, 0);
+            _onePass.Release();
         }
     }
+
+    public void Dispose() => _onePass.Dispose();
 
     private async Task CountOnceAsync(CancellationToken cancellationToken)
     {

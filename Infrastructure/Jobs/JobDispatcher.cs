@@ -25,6 +25,8 @@ public sealed partial class JobDispatcher(
     private Task _claiming = Task.CompletedTask;
     private Task _recording = Task.CompletedTask;
     private Task _renewing = Task.CompletedTask;
+    private readonly Lock _stopLock = new();
+    private Task? _stopping;
 
     /// <summary>This instance's name on the leases it takes: host, process and a random part, unique per host.</summary>
     public string Owner { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
@@ -71,7 +73,19 @@ public sealed partial class JobDispatcher(
         return Task.CompletedTask;
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Stops once: a host can call this twice (WebApplication.RunAsync stops the host it runs when another
+    /// caller already is), and the second caller waits for the same stop rather than starting another.
+    /// </summary>
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        lock (_stopLock)
+        {
+            return _stopping ??= StopOnceAsync(cancellationToken);
+        }
+    }
+
+    private async Task StopOnceAsync(CancellationToken cancellationToken)
     {
         if (_outcomes is null)
         {

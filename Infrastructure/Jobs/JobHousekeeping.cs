@@ -44,7 +44,7 @@ internal sealed class JobHousekeepingSchedule(IServiceProvider services, IOption
         {
             await enqueued.CountCommittedAsync(cancellationToken);
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or OperationCanceledException)
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or OperationCanceledException or ObjectDisposedException)
         {
             // Best effort: the counter ends with the process anyway.
         }

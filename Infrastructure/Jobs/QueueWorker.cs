@@ -98,7 +98,10 @@ internal sealed partial class QueueWorker : IDisposable
                 }
                 finally
                 {
-                    _slots.Release(free);
+                    if (free > 0)
+                    {
+                        _slots.Release(free);
+                    }
                 }
             }
         }
