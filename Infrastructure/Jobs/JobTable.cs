@@ -15,9 +15,12 @@ public sealed record RescuedJob(long Id, string Queue, string Type, string State
 /// <summary>
 /// Every statement on the <c>jobs</c> table (0003_jobs.sql). Statements that change a leased job check the
 /// lease owner, so a worker that lost its lease can never overwrite what the job's new worker recorded.
+/// Enqueues run in the caller's transaction; everything else on <see cref="JobBookkeepingDatabase"/>.
 /// </summary>
-public sealed class JobTable(NpgsqlDataSource database)
+public sealed class JobTable(JobBookkeepingDatabase bookkeeping)
 {
+    private readonly NpgsqlDataSource _database = bookkeeping.DataSource;
+
     /// <summary>The LISTEN/NOTIFY channel; the payload is the queue name.</summary>
     public const string Channel = "jobs";
 
@@ -53,7 +56,7 @@ public sealed class JobTable(NpgsqlDataSource database)
     /// </summary>
     public async Task<IReadOnlyList<ClaimedJob>> ClaimAsync(string queue, string[] types, int limit, string owner, TimeSpan lease)
     {
-        await using var connection = await database.OpenConnectionAsync();
+        await using var connection = await _database.OpenConnectionAsync();
         return (await connection.QueryAsync<ClaimedJob>(
             """
             WITH next AS (
@@ -76,7 +79,7 @@ public sealed class JobTable(NpgsqlDataSource database)
     /// <summary>Records a batch of outcomes in one statement; returns the ids whose lease this owner still held.</summary>
     public async Task<HashSet<long>> RecordOutcomesAsync(string owner, IReadOnlyCollection<JobOutcome> outcomes, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _database.OpenConnectionAsync(cancellationToken);
         var applied = await connection.QueryAsync<long>(new CommandDefinition(
             """
             UPDATE jobs AS j
@@ -105,7 +108,7 @@ public sealed class JobTable(NpgsqlDataSource database)
     /// <summary>Extends the lease of every job this owner holds: its handlers are still running.</summary>
     public async Task RenewLeasesAsync(string owner, TimeSpan lease, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _database.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE jobs SET lease_expires_at = now() + make_interval(secs => @LeaseSeconds)
@@ -120,7 +123,7 @@ public sealed class JobTable(NpgsqlDataSource database)
     /// </summary>
     public async Task<int> ReleaseLeasesAsync(string owner, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _database.OpenConnectionAsync(cancellationToken);
         var queues = (await connection.QueryAsync<string>(new CommandDefinition(
             """
             UPDATE jobs
@@ -140,7 +143,7 @@ public sealed class JobTable(NpgsqlDataSource database)
     /// </summary>
     public async Task<IReadOnlyList<RescuedJob>> RescueExpiredLeasesAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _database.OpenConnectionAsync(cancellationToken);
         var rescued = (await connection.QueryAsync<RescuedJob>(new CommandDefinition(
             """
             WITH expired AS (
@@ -169,7 +172,7 @@ public sealed class JobTable(NpgsqlDataSource database)
     /// <summary>Deletes up to <paramref name="limit"/> completed jobs older than the retention; returns how many.</summary>
     public async Task<int> PruneCompletedAsync(TimeSpan retention, int limit, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _database.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition(
             """
             DELETE FROM jobs WHERE id IN (
@@ -184,7 +187,7 @@ public sealed class JobTable(NpgsqlDataSource database)
     /// <summary>Jobs waiting to run per queue: never attempted, or failed and waiting for their retry.</summary>
     public async Task<Dictionary<string, long>> CountWaitingAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _database.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<(string Queue, long Jobs)>(new CommandDefinition(
             "SELECT queue, count(*) FROM jobs WHERE state IN ('waiting', 'failed') GROUP BY queue",
             cancellationToken: cancellationToken));
@@ -198,7 +201,7 @@ public sealed class JobTable(NpgsqlDataSource database)
     public async Task<(Dictionary<string, int> CommittedJobs, HashSet<long> Ended)> ReadEnqueueOutcomesAsync(
         IReadOnlyCollection<long> transactionIds, Func<long, IEnumerable<long>> jobIdsOf, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _database.OpenConnectionAsync(cancellationToken);
         var statuses = await connection.QueryAsync<(long TransactionId, string? Status)>(new CommandDefinition(
             "SELECT x, pg_xact_status(x::text::xid8) FROM unnest(@TransactionIds::bigint[]) AS x",
             new { TransactionIds = transactionIds.ToArray() }, cancellationToken: cancellationToken));

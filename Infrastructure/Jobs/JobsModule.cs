@@ -20,6 +20,7 @@ public static class JobsModule
         builder.Services.AddScheduler();
 
         builder.Services.AddSingleton<JobTypeRegistry>();
+        builder.Services.AddSingleton<JobBookkeepingDatabase>();
         builder.Services.AddSingleton<JobTable>();
         builder.Services.AddSingleton<JobEnqueuer>();
         builder.Services.AddSingleton<EnqueuedJobsCounter>();
