@@ -21,7 +21,12 @@ public sealed class JobEnqueuer(JobTypeRegistry types, EnqueuedJobsCounter enque
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(payloads);
         var type = types.ForPayload<TPayload>();
+        if (payloads.Count == 0)
+        {
+            return [];
+        }
         var (ids, transactionId) = await JobTable.InsertAsync(connection, transaction, type, Serialize(payloads), cancellationToken);
         // Only the caller knows when its transaction ends; the counter asks PostgreSQL shortly after.
         enqueued.Track(transactionId, ids);

@@ -33,8 +33,9 @@ internal sealed partial class JobNotificationListener(
             {
                 return;
             }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException)
+            catch (Exception e)
             {
+                // Never fatal: polling still finds every job, only later.
                 LogConnectionLost(logger, ReconnectDelay, e);
                 await Task.Delay(ReconnectDelay, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }

@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Npgsql;
 
 namespace MinimalBackend.Infrastructure.Jobs;
 
@@ -57,8 +56,9 @@ internal sealed partial class JobOutcomeWriter(JobTable table, string owner, ILo
                 recorded = await table.RecordOutcomesAsync(owner, batch, CancellationToken.None);
                 break;
             }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            catch (Exception e)
             {
+                // Retried whatever the cause: a writer that stopped would hold every slot of every queue for good.
                 // The leases are renewed meanwhile; if they run out anyway, the guard in the UPDATE drops these.
                 LogWriteFailed(logger, batch.Count, e);
                 if (giveUp.IsCancellationRequested)

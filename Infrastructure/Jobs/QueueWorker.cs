@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
-using Npgsql;
 
 namespace MinimalBackend.Infrastructure.Jobs;
 
@@ -122,8 +121,9 @@ internal sealed partial class QueueWorker : IDisposable
             Interlocked.Add(ref _held, jobs.Count);
             return jobs;
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        catch (Exception e)
         {
+            // Whatever went wrong (the database, a pool being disposed), the queue must not stop claiming for good.
             LogClaimFailed(_logger, _queue, e);
             await Task.Delay(TimeSpan.FromSeconds(1));
             return null;
