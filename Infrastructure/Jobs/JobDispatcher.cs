@@ -170,7 +170,7 @@ public sealed partial class JobDispatcher(
         _stopRenewing.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Running jobs as {Owner}: queues {Queues} (concurrency)")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Running jobs as {Owner}; queues (concurrency): {Queues}")]
     private static partial void LogRunning(ILogger logger, string owner, string queues);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Jobs:RunJobs is false: this instance enqueues jobs but runs none")]

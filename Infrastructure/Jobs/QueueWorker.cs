@@ -51,8 +51,17 @@ internal sealed partial class QueueWorker : IDisposable
 
     public void Wake() => _wake.Writer.TryWrite(true);
 
-    /// <summary>A retry this worker scheduled comes due then; polling would find it too, only later.</summary>
-    public void WakeAfter(TimeSpan delay) => _ = Task.Delay(delay).ContinueWith(_ => Wake(), TaskScheduler.Default);
+    /// <summary>
+    /// A retry this worker scheduled comes due then. Only worth a timer for short delays: polling finds the
+    /// others within a second or so anyway.
+    /// </summary>
+    private void WakeAfter(TimeSpan delay)
+    {
+        if (delay < TimeSpan.FromMinutes(1))
+        {
+            _ = Task.Delay(delay).ContinueWith(_ => Wake(), TaskScheduler.Default);
+        }
+    }
 
     public Task WhenRunningJobsFinish() => Task.WhenAll(_running.Keys);
 
