@@ -56,6 +56,9 @@ public sealed class QueueCounters
         return counters;
     }
 
+    /// <summary>The counts when this started: a baseline to add deltas to.</summary>
+    public QueueCounts Before => _before;
+
     public async Task<QueueCounts> DeltaAsync() => await ReadAsync() - _before;
 
     /// <summary>

@@ -1,4 +1,6 @@
+using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
+using MinimalBackend.Features.Email;
 using MinimalBackend.Infrastructure.Jobs;
 using MinimalBackend.Tests.Support;
 using Npgsql;
@@ -77,6 +79,99 @@ public sealed class QueueMetricsTests(DatabaseFixture database)
 
         var samples = await Eventually.UntilAsync(() => MetricsText.ScrapeAsync(client), s => s.Value("queue_jobs_waiting", ("queue", TestJob.Queue)) >= 3, "3 waiting test jobs");
         Assert.Equal(3, samples.Value("queue_jobs_waiting", ("queue", TestJob.Queue)));
+    }
+
+    [Fact]
+    public async Task The_guide_queue_queries_compute_the_email_rate_and_the_failure_rate_from_the_scraped_series()
+    {
+        await using var scope = await IsolatedDatabase.CreateAsync(database);
+        var mail = Directory.CreateTempSubdirectory("minimal-backend-mail-").FullName;
+        // Enqueues and scrapes; runs no jobs itself. A job's max attempts are fixed when it is enqueued.
+        await using var observer = scope.Host(new Dictionary<string, string?>
+        {
+            ["Jobs:RunJobs"] = "false",
+            ["Jobs:Types:send_welcome_email:MaxAttempts"] = "2",
+        });
+        var counters = await QueueCounters.StartAsync(observer, EmailModule.Queue);
+        var enqueuer = observer.Services.GetRequiredService<JobEnqueuer>();
+
+        // Four welcome emails delivered (to the pickup folder), then two that an unreachable relay fails twice each.
+        await using (var delivering = scope.Host(new Dictionary<string, string?> { ["Email:PickupDirectory"] = mail }))
+        {
+            delivering.StartServer();
+            await JobRows.WaitUntilFinishedAsync(scope.ConnectionString, await EnqueueWelcomesAsync(enqueuer, 4));
+        }
+        await using var failing = scope.Host(new Dictionary<string, string?>
+        {
+            ["Email:Smtp:Host"] = "127.0.0.1",
+            ["Email:Smtp:Port"] = LocalNetwork.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Email:Smtp:Security"] = "None",
+            ["Jobs:Types:send_welcome_email:BackoffBase"] = "00:00:00.100",
+        });
+        failing.StartServer();
+        await JobRows.WaitUntilFinishedAsync(scope.ConnectionString, await EnqueueWelcomesAsync(enqueuer, 2));
+        var expected = new QueueCounts(Enqueued: 6, Completed: 4, Failed: 2, Dead: 2, CompletedTotal: 4, FailedTotal: 4, TimedAttempts: 8);
+        var delta = await counters.DeltaWhenReachedAsync(expected);
+        Directory.Delete(mail, recursive: true);
+
+        Assert.Equal(expected, delta);
+        // The guide's queries, unchanged, on Prometheus's engine: five scrapes before the jobs, one a minute after.
+        var result = await EvaluateAsync(
+            [Series("queue_jobs_completed_total", counters.Before.CompletedTotal, delta.CompletedTotal),
+             Series("queue_jobs_failed_total", counters.Before.FailedTotal, delta.FailedTotal)],
+            [("""rate(queue_jobs_completed_total{queue="email"}[1m])""", 4.0 / 60),
+             ("rate(queue_jobs_failed_total[5m]) / (rate(queue_jobs_completed_total[5m]) + rate(queue_jobs_failed_total[5m])) * 100", 50)]);
+        Assert.True(result.ExitCode == 0, result.Output);
+    }
+
+    private static async Task<long[]> EnqueueWelcomesAsync(JobEnqueuer enqueuer, int count)
+    {
+        var ids = new List<long>();
+        for (var i = 0; i < count; i++)
+        {
+            ids.Add(await enqueuer.EnqueueAsync(new WelcomeEmail(Guid.NewGuid(), $"{Guid.NewGuid():N}@example.com", "Guide Reader"), CancellationToken.None));
+        }
+        return [.. ids];
+    }
+
+    private static string[] Series(string name, double before, double increase) =>
+    [
+        $"      - series: '{name}{{queue=\"email\"}}'",
+        FormattableString.Invariant($"        values: '{before} {before} {before} {before} {before} {before + increase}'"),
+    ];
+
+    /// <summary>Runs PromQL expressions through <c>promtool test rules</c> over the given series; exit code 0 when each gives its value.</summary>
+    private static async Task<ProcessResult> EvaluateAsync(string[][] series, (string Expression, double Value)[] queries)
+    {
+        string[] lines =
+        [
+            "rule_files: []",
+            "evaluation_interval: 1m",
+            "tests:",
+            "  - interval: 1m",
+            "    input_series:",
+            .. series.SelectMany(s => s),
+            "    promql_expr_test:",
+            .. queries.SelectMany(q => new[]
+            {
+                $"      - expr: '{q.Expression}'",
+                "        eval_time: 5m",
+                "        exp_samples:",
+                "          - labels: '{queue=\"email\"}'",
+                FormattableString.Invariant($"            value: {q.Value:R}"),
+            }),
+        ];
+        var directory = Directory.CreateTempSubdirectory("promtool-").FullName;
+        try
+        {
+            var file = Path.Combine(directory, "guide_queries_test.yml");
+            await File.WriteAllLinesAsync(file, lines);
+            return await ProcessRunner.RunAsync(Promtool.Path, ["test", "rules", file]);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     private static async Task<OpenTransaction> OpenTransactionAsync(string connectionString)
