@@ -147,8 +147,10 @@ public sealed partial class JobDispatcher(
                 {
                     await table.RenewLeasesAsync(Owner, _options.LeaseDuration, stop);
                 }
-                catch (Exception e) when (e is NpgsqlException or TimeoutException)
+                catch (Exception e) when (!stop.IsCancellationRequested)
                 {
+                    // Retried at the next tick whatever the cause: a renewal loop that ended would let the leases
+                    // of running jobs expire, and other instances run them a second time.
                     LogRenewFailed(logger, e);
                 }
             }

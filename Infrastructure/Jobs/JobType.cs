@@ -21,7 +21,7 @@ public abstract class JobType(string name, string queue, Type payloadType, JobTy
     /// <summary>The registered defaults until the registry applies <c>Jobs:Types:&lt;name&gt;</c> over them.</summary>
     public JobTypeOptions Options { get; internal set; } = options;
 
-    /// <summary>Reads a stored payload; a <see cref="JsonException"/> means it can never run.</summary>
+    /// <summary>Reads a stored payload; an exception means the job can never run.</summary>
     internal abstract object ReadPayload(string json);
 
     /// <summary>

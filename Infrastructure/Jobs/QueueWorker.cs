@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Text.Json;
 using System.Threading.Channels;
 
 namespace MinimalBackend.Infrastructure.Jobs;
@@ -95,6 +94,11 @@ internal sealed partial class QueueWorker : IDisposable
                     if (!mayHaveMore)
                     {
                         await _wake.Reader.ReadAsync(stopClaiming);
+                        // Jobs that finished while this waited freed their slots: claim for those too.
+                        while (_slots.Wait(0))
+                        {
+                            free++;
+                        }
                     }
                     var jobs = await ClaimAsync(free);
                     mayHaveMore = jobs is null || jobs.Count == free;
@@ -171,9 +175,10 @@ internal sealed partial class QueueWorker : IDisposable
         {
             payload = type.ReadPayload(job.Payload);
         }
-        catch (JsonException e)
+        catch (Exception e)
         {
-            // No retry can make an unreadable payload readable.
+            // No retry can make an unreadable payload readable. Every exception ends here: one escaping this
+            // method would leave the job leased, and its lease renewed, for as long as this instance runs.
             LogDead(_logger, job.Id, job.Type, job.Attempts, e);
             Report(job, JobStates.Dead, $"The payload cannot be read as {type.PayloadType.Name}: {e.Message}", TimeSpan.Zero, TimeSpan.Zero);
             return;
