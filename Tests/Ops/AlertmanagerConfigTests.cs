@@ -77,7 +77,9 @@ public sealed class AlertmanagerConfigTests : IDisposable
     {
         await using var webhook = await WebhookReceiver.StartAsync();
         var config = await RenderAsync(webhook.Url);
-        await using var alertmanager = await RunningAlertmanager.StartAsync(config, Path.Combine(_directory, "data"));
+        var port = LocalNetwork.FreePort();
+        await using var alertmanager = await AlertmanagerProcess.StartAsync(new ProcessStartInfo(AlertmanagerTools.Alertmanager,
+            [$"--config.file={config}", $"--storage.path={Path.Combine(_directory, "data")}", $"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="]), port);
 
         await alertmanager.PostAsync(
             Alert(("alertname", "HighErrorRate"), ("severity", "critical")),
@@ -109,78 +111,6 @@ public sealed class AlertmanagerConfigTests : IDisposable
         ["labels"] = labels.ToDictionary(l => l.Name, l => l.Value),
         ["annotations"] = new Dictionary<string, string> { ["summary"] = "from AlertmanagerConfigTests" },
     };
-
-    /// <summary>An Alertmanager on a free 127.0.0.1 port, without clustering, killed on dispose.</summary>
-    private sealed class RunningAlertmanager : IAsyncDisposable
-    {
-        private readonly Process _process;
-        private readonly HttpClient _client;
-
-        private RunningAlertmanager(Process process, int port)
-        {
-            _process = process;
-            _client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        }
-
-        public static async Task<RunningAlertmanager> StartAsync(string config, string storage)
-        {
-            var port = LocalNetwork.FreePort();
-            var start = new ProcessStartInfo(AlertmanagerTools.Alertmanager,
-                [$"--config.file={config}", $"--storage.path={storage}", $"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            var alertmanager = new RunningAlertmanager(Process.Start(start)!, port);
-            alertmanager._process.OutputDataReceived += (_, _) => { };
-            alertmanager._process.ErrorDataReceived += (_, _) => { };
-            alertmanager._process.BeginOutputReadLine();
-            alertmanager._process.BeginErrorReadLine();
-            var waited = Stopwatch.StartNew();
-            while (!await alertmanager.IsReadyAsync())
-            {
-                Assert.False(alertmanager._process.HasExited, "alertmanager exited at startup");
-                Assert.True(waited.Elapsed < TimeSpan.FromSeconds(20), "alertmanager did not get ready in 20 s");
-                await Task.Delay(100);
-            }
-            return alertmanager;
-        }
-
-        public async Task PostAsync(params Dictionary<string, object>[] alerts) =>
-            (await _client.PostAsJsonAsync("/api/v2/alerts", alerts)).EnsureSuccessStatusCode();
-
-        /// <summary>Each alert's state (active, suppressed), by alert name and severity.</summary>
-        public async Task<Dictionary<(string Name, string Severity), string>> StatesAsync()
-        {
-            using var alerts = JsonDocument.Parse(await _client.GetStringAsync("/api/v2/alerts"));
-            return alerts.RootElement.EnumerateArray().ToDictionary(
-                a => (a.GetProperty("labels").GetProperty("alertname").GetString()!, a.GetProperty("labels").GetProperty("severity").GetString()!),
-                a => a.GetProperty("status").GetProperty("state").GetString()!);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            _client.Dispose();
-            if (!_process.HasExited)
-            {
-                _process.Kill();
-                await _process.WaitForExitAsync();
-            }
-            _process.Dispose();
-        }
-
-        private async Task<bool> IsReadyAsync()
-        {
-            try
-            {
-                return (await _client.GetAsync("/-/ready")).IsSuccessStatusCode;
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-        }
-    }
 
     /// <summary>The webhook Alertmanager notifies: a Kestrel endpoint that keeps every payload it receives.</summary>
     private sealed class WebhookReceiver : IAsyncDisposable
