@@ -75,14 +75,15 @@ public sealed class PrometheusConfigTests : IDisposable
     }
 
     [Theory]
-    [InlineData("http://127.0.0.1:3000", "127.0.0.1:3000")]
-    [InlineData("http://0.0.0.0:8080", "127.0.0.1:8080")]
-    [InlineData("http://*:5000;https://*:5001", "127.0.0.1:5000")]
-    [InlineData("http://localhost:4000/", "127.0.0.1:4000")]
-    [InlineData("http://10.1.2.3", "10.1.2.3:80")]
-    public async Task Ops_run_scrapes_the_first_address_the_service_listens_on(string urls, string target)
+    [InlineData("http://127.0.0.1:3000", "", "127.0.0.1:3000")]
+    [InlineData("http://0.0.0.0:8080", "", "127.0.0.1:8080")]
+    [InlineData("http://*:5000;https://*:5001", "", "127.0.0.1:5000")]
+    [InlineData("http://localhost:4000/", "", "127.0.0.1:4000")]
+    [InlineData("http://10.1.2.3", "", "10.1.2.3:80")]
+    [InlineData("http://127.0.0.1:3000", "9464", "127.0.0.1:9464")]
+    public async Task Ops_run_scrapes_the_metrics_port_or_else_the_first_address_the_service_listens_on(string urls, string metricsPort, string target)
     {
-        var output = await ProcessRunner.RunCheckedAsync("bash", "-c", """. "$1" && prom_scrape_target "$2" """, "_", Library, urls);
+        var output = await ProcessRunner.RunCheckedAsync("bash", "-c", """. "$1" && prom_scrape_target "$2" "$3" """, "_", Library, urls, metricsPort);
 
         Assert.Equal(target, output.Trim());
     }

@@ -3,9 +3,14 @@
 # 127.0.0.1 targets and no Alertmanager: its alerts show on its own /alerts page.
 # Needs: PROM_DIR (config, data and log), PROM_PORT, PROM_RETENTION. Sets PROM_PID.
 
-# prom_scrape_target URLS: host:port of the first URL of an ASP.NET Core URLS value; a wildcard host
-# (0.0.0.0, *, +, [::], localhost) is scraped on 127.0.0.1.
+# prom_scrape_target URLS [METRICS_PORT]: where the service serves /metrics: 127.0.0.1:METRICS_PORT when
+# MetricsEndpoint__Port moved it there, else host:port of the first URL of an ASP.NET Core URLS value,
+# a wildcard host (0.0.0.0, *, +, [::], localhost) being scraped on 127.0.0.1.
 prom_scrape_target() {
+  if [ -n "${2:-}" ]; then
+    printf '127.0.0.1:%s\n' "$2"
+    return 0
+  fi
   local address=${1%%;*}
   address=${address#*://}
   address=${address%%/*}
