@@ -21,8 +21,4 @@ public static class Yaml
     public static string Scalar(YamlNode node) => ((YamlScalarNode)node).Value ?? "";
 
     public static List<string> Sequence(YamlNode node) => ((YamlSequenceNode)node).Children.Select(Scalar).ToList();
-
-    /// <summary>The scalar at <paramref name="key"/>, or null when the mapping has no such key.</summary>
-    public static string? Optional(YamlMappingNode node, string key) =>
-        node.Children.TryGetValue(new YamlScalarNode(key), out var value) ? Scalar(value) : null;
 }
