@@ -11,15 +11,17 @@ public static class RetryLaterProblems
 {
     public static IResult TooManyRequests(HttpContext context, TimeSpan? retryAfter) =>
         Create(context, StatusCodes.Status429TooManyRequests, "Too many requests",
-            "This client has sent too many requests of this kind; try again after the time in Retry-After.", retryAfter);
+            "This client has sent too many requests of this kind; try again after the time in Retry-After.", retryAfter,
+            // ASP.NET Core's problem details name a type for the RFC 9110 statuses only; 429 is RFC 6585's.
+            type: "https://tools.ietf.org/html/rfc6585#section-4");
 
-    public static IResult Create(HttpContext context, int statusCode, string title, string detail, TimeSpan? retryAfter)
+    public static IResult Create(HttpContext context, int statusCode, string title, string detail, TimeSpan? retryAfter, string? type = null)
     {
         if (retryAfter is { } wait)
         {
             context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         }
-        return TypedResults.Problem(statusCode: statusCode, title: title, detail: detail);
+        return TypedResults.Problem(statusCode: statusCode, title: title, detail: detail, type: type);
     }
 
     /// <summary>When a rejected lease says the client may try again.</summary>
