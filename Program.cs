@@ -42,7 +42,7 @@ if (CommandsModule.IsCommand(args))
     return;
 }
 
-// Pipeline: metrics outermost so they see the final status, then logging, then errors
+// Pipeline: metrics outermost so they see the final status, then logging, then errors, then auth (its 401, 403, 429 become problem details)
 app.UseHttpRequestMetrics();
 app.UseRequestLogging();
 app.UseProblemDetailsForAllErrors();

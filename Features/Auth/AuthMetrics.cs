@@ -19,7 +19,7 @@ public static class AuthMetrics
     private static readonly Counter.Child LoginFailed = LoginAttempts.WithLabels("failed");
 
     /// <summary>Creates the series at startup; the type's static fields do the work.</summary>
-    public static void Register() => _ = LoginSucceeded;
+    public static void Initialize() => _ = LoginSucceeded;
 
     public static void UserRegistered() => UsersRegistered.Inc();
 

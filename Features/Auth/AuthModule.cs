@@ -20,7 +20,7 @@ public static class AuthModule
         builder.Services.AddSingleton<LoginAttemptLimiter>();
         builder.Services.AddSingleton<SessionTokens>();
         builder.Services.AddCommand<CreateAdminCommand>();
-        AuthMetrics.Register();
+        AuthMetrics.Initialize();
         return builder;
     }
 
