@@ -42,7 +42,11 @@ public sealed class LoginEndpoint(NpgsqlDataSource database, PasswordHasher pass
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable));
-        Summary(s => s.Summary = "Sign in: an access token and a refresh token");
+        Summary(s =>
+        {
+            s.Summary = "Sign in: an access token and a refresh token";
+            s.Responses[StatusCodes.Status503ServiceUnavailable] = PasswordHasher.BusyDescription;
+        });
     }
 
     public override async Task HandleAsync(LoginRequest req, CancellationToken ct)

@@ -45,6 +45,7 @@ public sealed class RegisterEndpoint(NpgsqlDataSource database, PasswordHasher p
         {
             s.Summary = "Create an account";
             s.Responses[StatusCodes.Status409Conflict] = "An account with this email address already exists";
+            s.Responses[StatusCodes.Status503ServiceUnavailable] = PasswordHasher.BusyDescription;
         });
     }
 

@@ -22,7 +22,12 @@ public sealed class GetCurrentUserEndpoint(NpgsqlDataSource database) : Endpoint
         await using var connection = await database.OpenConnectionAsync(ct);
         var user = await connection.QuerySingleOrDefaultAsync<UserResponse>(new CommandDefinition(
             $"SELECT {UserResponse.Columns} FROM users WHERE id = @Id", new { Id = User.SignedInUserId() }, cancellationToken: ct));
-        await (user is null ? Send.ResultAsync(CurrentUserProblems.AccountGone()) : Send.OkAsync(user, ct));
+        if (user is null)
+        {
+            await Send.ResultAsync(CurrentUserProblems.AccountGone());
+            return;
+        }
+        await Send.OkAsync(user, ct);
     }
 }
 

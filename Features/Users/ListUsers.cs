@@ -5,8 +5,6 @@ using Npgsql;
 
 namespace MinimalBackend.Features.Users;
 
-/// <param name="Page">1-based page number.</param>
-/// <param name="PageSize">Users per page, 1 to 100.</param>
 public sealed record ListUsersRequest(int Page = 1, int PageSize = 20);
 
 public sealed record UserPageResponse(IReadOnlyList<UserResponse> Items, int Page, int PageSize, long TotalCount);
@@ -29,7 +27,12 @@ public sealed class ListUsersEndpoint(NpgsqlDataSource database) : Endpoint<List
     {
         Get("/api/users");
         Roles(UserRoles.Admin);
-        Summary(s => s.Summary = "All users, paged (administrators only)");
+        Summary(s =>
+        {
+            s.Summary = "All users, paged (administrators only)";
+            s.Params[nameof(ListUsersRequest.Page)] = "1-based page number";
+            s.Params[nameof(ListUsersRequest.PageSize)] = $"Users per page, 1 to {ListUsersValidator.MaxPageSize}";
+        });
     }
 
     public override async Task HandleAsync(ListUsersRequest req, CancellationToken ct)

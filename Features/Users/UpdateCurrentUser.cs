@@ -31,6 +31,11 @@ public sealed class UpdateCurrentUserEndpoint(NpgsqlDataSource database) : Endpo
             $"UPDATE users SET display_name = @DisplayName, updated_at = now() WHERE id = @Id RETURNING {UserResponse.Columns}",
             new { req.DisplayName, Id = User.SignedInUserId() },
             cancellationToken: ct));
-        await (user is null ? Send.ResultAsync(CurrentUserProblems.AccountGone()) : Send.OkAsync(user, ct));
+        if (user is null)
+        {
+            await Send.ResultAsync(CurrentUserProblems.AccountGone());
+            return;
+        }
+        await Send.OkAsync(user, ct);
     }
 }

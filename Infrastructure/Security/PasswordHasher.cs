@@ -13,6 +13,9 @@ namespace MinimalBackend.Infrastructure.Security;
 /// </summary>
 public sealed class PasswordHasher : IDisposable
 {
+    /// <summary>What a 503 from an endpoint that hashes means, for its OpenAPI description.</summary>
+    public const string BusyDescription = "Every password hashing slot and its queue are taken; try again after Retry-After";
+
     private static readonly TimeSpan BusyRetryAfter = TimeSpan.FromSeconds(1);
 
     private readonly PasswordHasher<Account> _hasher;
