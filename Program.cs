@@ -1,4 +1,7 @@
 using FastEndpoints;
+using MinimalBackend.Features.Auth;
+using MinimalBackend.Features.Users;
+using MinimalBackend.Infrastructure.Commands;
 using MinimalBackend.Infrastructure.Database;
 using MinimalBackend.Infrastructure.Health;
 using MinimalBackend.Infrastructure.Http;
@@ -20,6 +23,10 @@ builder.AddDatabase();
 // Metrics: HTTP requests per route template, process and runtime metrics
 builder.AddPrometheusMetrics();
 
+// Auth and users: JWT sign-in with rotating refresh tokens, roles, rate limits; the users API and its commands
+builder.AddAuthFeature();
+builder.AddUsersFeature();
+
 // API: FastEndpoints (one use case per file under Features/) and its OpenAPI document
 builder.Services.AddFastEndpoints();
 builder.AddApiDocument();
@@ -28,10 +35,18 @@ var app = builder.Build();
 
 await app.MigrateDatabaseAsync();
 
-// Pipeline: metrics outermost so they see the final status, then logging, then errors
+// Commands (`dotnet run -- seed --users 100`, `dotnet run -- users create-admin ...`) run once and exit instead of serving
+if (CommandsModule.IsCommand(args))
+{
+    Environment.ExitCode = await app.RunCommandAsync(args);
+    return;
+}
+
+// Pipeline: metrics outermost so they see the final status, then logging, then errors, then auth (its 401, 403, 429 become problem details)
 app.UseHttpRequestMetrics();
 app.UseRequestLogging();
 app.UseProblemDetailsForAllErrors();
+app.UseAuthFeature();
 
 app.UseFastEndpoints(config => config.Errors.UseValidationProblemDetails());
 app.MapHealthEndpoints();

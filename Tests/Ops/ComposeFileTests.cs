@@ -44,6 +44,14 @@ public sealed partial class ComposeFileTests
     }
 
     [Fact]
+    public void The_app_takes_its_signing_key_from_a_required_variable_and_none_is_committed()
+    {
+        var key = Scalar(((YamlMappingNode)Service("app")["environment"])["Jwt__SigningKey"]);
+
+        Assert.StartsWith("${JWT_SIGNING_KEY:?", key, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Postgres_15_keeps_its_data_in_a_named_volume_and_has_a_health_check()
     {
         var postgres = Service("postgres");
