@@ -1,6 +1,9 @@
 using FastEndpoints;
+using MinimalBackend.Features.Auth;
 using MinimalBackend.Features.Email;
 using MinimalBackend.Features.Notifications;
+using MinimalBackend.Features.Users;
+using MinimalBackend.Infrastructure.Commands;
 using MinimalBackend.Infrastructure.Database;
 using MinimalBackend.Infrastructure.Email;
 using MinimalBackend.Infrastructure.Health;
@@ -28,6 +31,10 @@ builder.AddPrometheusMetrics();
 builder.AddJobs();
 builder.AddEmailSender();
 
+// Auth and users: JWT sign-in with rotating refresh tokens, roles, rate limits; the users API and its commands
+builder.AddAuthFeature();
+builder.AddUsersFeature();
+
 // Features that run as jobs: the welcome email, notifications
 builder.AddEmailFeature();
 builder.AddNotificationsFeature();
@@ -40,10 +47,18 @@ var app = builder.Build();
 
 await app.MigrateDatabaseAsync();
 
-// Pipeline: metrics outermost so they see the final status, then logging, then errors
+// Commands (`dotnet run -- seed --users 100`, `dotnet run -- users create-admin ...`) run once and exit instead of serving
+if (CommandsModule.IsCommand(args))
+{
+    Environment.ExitCode = await app.RunCommandAsync(args);
+    return;
+}
+
+// Pipeline: metrics outermost so they see the final status, then logging, then errors, then auth (its 401, 403, 429 become problem details)
 app.UseHttpRequestMetrics();
 app.UseRequestLogging();
 app.UseProblemDetailsForAllErrors();
+app.UseAuthFeature();
 
 app.UseFastEndpoints(config => config.Errors.UseValidationProblemDetails());
 app.MapHealthEndpoints();

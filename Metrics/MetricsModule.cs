@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using MinimalBackend.Infrastructure.Health;
 using MinimalBackend.Infrastructure.Logging;
 using Prometheus;
 
@@ -22,13 +25,34 @@ public static class MetricsModule
         return true;
     });
 
-    /// <summary>The HTTP request metrics and the default metrics of the process, on prometheus-net's default registry.</summary>
+    /// <summary>
+    /// The HTTP request metrics, the default metrics of the process and the readiness checks' results, on
+    /// prometheus-net's default registry; <c>/metrics</c> where <see cref="MetricsEndpointOptions"/> puts it.
+    /// </summary>
     public static WebApplicationBuilder AddPrometheusMetrics(this WebApplicationBuilder builder)
     {
         _ = DefaultMetricsChosen.Value;
         builder.Services.AddOptions<HttpMetricsOptions>().BindConfiguration(HttpMetricsOptions.SectionName);
         builder.Services.AddSingleton(Prometheus.Metrics.DefaultRegistry);
         builder.Services.AddSingleton<HttpRequestMetrics>();
+
+        builder.Services.AddOptions<MetricsEndpointOptions>().BindConfiguration(MetricsEndpointOptions.SectionName)
+            .Validate(o => o.Port is null or (> 0 and <= 65535), "MetricsEndpoint:Port must be a TCP port (1-65535), or unset to serve /metrics on the service's port.")
+            .Validate(o => o.Username.Length > 0 == o.Password.Length > 0, "MetricsEndpoint:Username and MetricsEndpoint:Password are set together or not at all.")
+            .Validate(o => !o.Username.Contains(':', StringComparison.Ordinal), "MetricsEndpoint:Username cannot contain ':' (RFC 7617).")
+            .ValidateOnStart();
+        builder.Services.AddHostedService<MetricsPortServer>();
+
+        builder.Services.AddHealthChecks();
+        builder.Services.AddSingleton<IHealthCheckPublisher, ReadinessMetrics>();
+        builder.Services.AddOptions<HealthCheckPublisherOptions>()
+            .Configure(o =>
+            {
+                // Every scrape interval (10 s), so an outage shows on the next scrapes, not 30 s later.
+                o.Period = TimeSpan.FromSeconds(10);
+                o.Predicate = check => check.Tags.Contains(HealthEndpoints.ReadyTag);
+            })
+            .BindConfiguration("HealthCheckPublisher");
         return builder;
     }
 
@@ -42,9 +66,30 @@ public static class MetricsModule
         return app;
     }
 
+    /// <summary><c>/metrics</c> on the service's port, unless <c>MetricsEndpoint:Port</c> gives it a port of its own.</summary>
     public static IEndpointRouteBuilder MapMetricsEndpoint(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapMetrics("/metrics").WithMetadata(new MetricsScrapeEndpoint(), new RoutineRequest()).ExcludeFromDescription();
+        var options = endpoints.ServiceProvider.GetRequiredService<IOptions<MetricsEndpointOptions>>().Value;
+        if (options.Port is null)
+        {
+            endpoints.MapScrapeEndpoint(options);
+        }
         return endpoints;
+    }
+
+    /// <summary>prometheus-net's exporter at <c>/metrics</c>, behind the scrape credentials when they are configured.</summary>
+    internal static void MapScrapeEndpoint(this IEndpointRouteBuilder endpoints, MetricsEndpointOptions options)
+    {
+        var pipeline = endpoints.CreateApplicationBuilder();
+        if (options.RequiresCredentials)
+        {
+            var credentials = new ScrapeCredentials(options.Username, options.Password);
+            pipeline.Use(next => context => credentials.ArePresentedBy(context.Request) ? next(context) : ScrapeCredentials.ChallengeAsync(context));
+        }
+        pipeline.UseMiddleware<MetricServerMiddleware>(new MetricServerMiddleware.Settings { Registry = Prometheus.Metrics.DefaultRegistry });
+        endpoints.Map("/metrics", pipeline.Build())
+            .WithDisplayName("Prometheus metrics")
+            .WithMetadata(new MetricsScrapeEndpoint(), new RoutineRequest())
+            .ExcludeFromDescription();
     }
 }

@@ -9,24 +9,22 @@ public sealed class GetUserRequest
     public Guid Id { get; init; }
 }
 
-public sealed record UserProfileResponse(Guid Id, string DisplayName, DateTime CreatedAt);
-
-/// <summary>A user's public profile by id; 404 problem details when there is no such user.</summary>
-public sealed class GetUserEndpoint(NpgsqlDataSource database) : Endpoint<GetUserRequest, UserProfileResponse>
+/// <summary>Any user's account by id, for administrators; 404 problem details when there is no such user.</summary>
+public sealed class GetUserEndpoint(NpgsqlDataSource database) : Endpoint<GetUserRequest, UserResponse>
 {
     public override void Configure()
     {
         Get("/api/users/{id}");
-        AllowAnonymous();
+        Roles(UserRoles.Admin);
         Description(d => d.ProducesProblem(StatusCodes.Status404NotFound));
-        Summary(s => s.Summary = "A user's public profile");
+        Summary(s => s.Summary = "A user's account (administrators only)");
     }
 
     public override async Task HandleAsync(GetUserRequest req, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var user = await connection.QuerySingleOrDefaultAsync<UserProfileResponse>(new CommandDefinition(
-            "SELECT id, display_name, created_at FROM users WHERE id = @Id", new { req.Id }, cancellationToken: ct));
+        var user = await connection.QuerySingleOrDefaultAsync<UserResponse>(new CommandDefinition(
+            $"SELECT {UserResponse.Columns} FROM users WHERE id = @Id", new { req.Id }, cancellationToken: ct));
         if (user is null)
         {
             await Send.ResultAsync(TypedResults.Problem(

@@ -5,7 +5,8 @@ namespace MinimalBackend.Infrastructure.Http;
 /// <summary>
 /// Every error leaves the service as RFC 9457 problem details (<c>application/problem+json</c>):
 /// unhandled exceptions (500, with a trace id and no exception text outside Development), requests
-/// Kestrel rejects (413 and friends), and empty 4xx/5xx responses such as unknown routes (404).
+/// Kestrel rejects (413 and friends), load the service sheds on purpose (503 with Retry-After), and empty
+/// 4xx/5xx responses such as unknown routes (404) or the authentication middleware's 401 and 403.
 /// </summary>
 public static class ProblemDetailsModule
 {
@@ -16,6 +17,7 @@ public static class ProblemDetailsModule
         builder.Services.Configure<KestrelServerOptions>(builder.Configuration.GetSection("Kestrel"));
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<BadHttpRequestExceptionHandler>();
+        builder.Services.AddExceptionHandler<ServiceBusyExceptionHandler>();
         return builder;
     }
 

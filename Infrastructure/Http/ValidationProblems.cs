@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Text.Json;
 using FastEndpoints;
+using FluentValidation;
 using FluentValidation.Results;
 
 namespace MinimalBackend.Infrastructure.Http;
@@ -13,6 +15,8 @@ public static class ValidationProblems
 {
     public static void UseValidationProblemDetails(this ErrorOptions errors)
     {
+        // Messages name a field as the client wrote it ('displayName'), not as FluentValidation would ('Display Name').
+        ValidatorOptions.Global.DisplayNameResolver = (_, member, _) => member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
         errors.ContentType = "application/problem+json";
         errors.ProducesMetadataType = typeof(HttpValidationProblemDetails);
         errors.ResponseBuilder = Create;

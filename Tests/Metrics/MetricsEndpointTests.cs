@@ -1,3 +1,4 @@
+using MinimalBackend.Tests.Ops;
 using MinimalBackend.Tests.Support;
 
 namespace MinimalBackend.Tests.Metrics;
@@ -36,6 +37,22 @@ public sealed class MetricsEndpointTests(ServiceFixture service, DatabaseFixture
         Assert.DoesNotContain(families, f => f.Contains("quic", StringComparison.OrdinalIgnoreCase));
         Assert.DoesNotContain(families, f => f.StartsWith("microsoft_aspnetcore", StringComparison.Ordinal) || f.StartsWith("http_server_request", StringComparison.Ordinal));
         Assert.InRange(families.Count, 10, 40);
+    }
+
+    // The readiness gauge appears with the first publication, a few seconds after startup.
+    [Fact]
+    public async Task Every_family_the_alerts_and_dashboard_read_from_the_service_is_in_a_scrape()
+    {
+        await _client.GetAsync("/api/info");
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        var names = (await MetricsText.ScrapeAsync(_client)).Select(s => s.Name).ToHashSet();
+        while (!names.IsSupersetOf(MetricFamilies.Exported) && waited.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(250);
+            names = (await MetricsText.ScrapeAsync(_client)).Select(s => s.Name).ToHashSet();
+        }
+
+        Assert.Superset(MetricFamilies.Exported.ToHashSet(), names);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.RegularExpressions;
 using MinimalBackend.Tests.Support;
 using YamlDotNet.RepresentationModel;
@@ -5,10 +6,12 @@ using YamlDotNet.RepresentationModel;
 namespace MinimalBackend.Tests.Ops;
 
 // No Docker engine runs here, so compose.yaml is checked the way `docker compose config` would start:
-// it parses, names the right images and ports, and everything it builds from or mounts exists.
+// it parses, names the right images and ports, everything it builds from or mounts exists, and the
+// monitoring services' files agree with it (targets, mount points, the datasource's address).
 public sealed partial class ComposeFileTests
 {
-    private static readonly YamlMappingNode Compose = Load();
+    private static readonly YamlMappingNode Compose = Yaml.Load(Path.Combine(RepositoryRoot.Path, "compose.yaml"));
+    private static readonly string[] MonitoringServices = ["prometheus", "grafana", "alertmanager"];
     private static YamlMappingNode Services => (YamlMappingNode)Compose["services"];
 
     [Fact]
@@ -38,6 +41,14 @@ public sealed partial class ComposeFileTests
         Assert.Contains("/health/ready", string.Join(' ', Sequence(((YamlMappingNode)app["healthcheck"])["test"])), StringComparison.Ordinal);
         var connection = Scalar(((YamlMappingNode)app["environment"])["ConnectionStrings__Postgres"]);
         Assert.Contains("Host=postgres", connection, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_app_takes_its_signing_key_from_a_required_variable_and_none_is_committed()
+    {
+        var key = Scalar(((YamlMappingNode)Service("app")["environment"])["Jwt__SigningKey"]);
+
+        Assert.StartsWith("${JWT_SIGNING_KEY:?", key, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -85,18 +96,151 @@ public sealed partial class ComposeFileTests
         }
     }
 
+    [Theory]
+    [InlineData("prometheus", "127.0.0.1:9090:9090")]
+    [InlineData("grafana", "127.0.0.1:3001:3000")]
+    [InlineData("alertmanager", "127.0.0.1:9093:9093")]
+    public void Each_monitoring_service_publishes_its_port_on_127_0_0_1_only(string service, string port)
+    {
+        Assert.Equal([port], Sequence(Service(service)["ports"]));
+    }
+
+    [Fact]
+    public void Every_image_is_pinned_to_a_version()
+    {
+        foreach (var (name, service) in Services.Children.Select(c => (Scalar(c.Key), (YamlMappingNode)c.Value)))
+        {
+            if (!service.Children.ContainsKey("image"))
+            {
+                continue;
+            }
+            var image = Scalar(service["image"]);
+            var tag = image.Contains(':', StringComparison.Ordinal) ? image[(image.LastIndexOf(':') + 1)..] : "";
+            Assert.True(tag.Length > 0 && tag != "latest" && char.IsAsciiDigit(tag.TrimStart('v')[0]), $"{name} runs {image}: pin a version");
+        }
+    }
+
+    [Fact]
+    public void Each_monitoring_service_has_a_health_check_and_keeps_its_data_in_a_named_volume()
+    {
+        var named = ((YamlMappingNode)Compose["volumes"]).Children.Keys.Select(Scalar).ToHashSet();
+        foreach (var service in MonitoringServices)
+        {
+            var check = string.Join(' ', Sequence(((YamlMappingNode)Service(service)["healthcheck"])["test"]));
+            Assert.Matches(@"wget -q -O /dev/null http://127\.0\.0\.1:\d+/(-/ready|api/health)$", check);
+            Assert.Contains(Sequence(Service(service)["volumes"]), v => named.Contains(v.Split(':')[0]) && !v.EndsWith(":ro", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void Configuration_and_provisioning_are_mounted_read_only()
+    {
+        foreach (var service in MonitoringServices)
+        {
+            foreach (var source in Sequence(Service(service)["volumes"]).Select(v => v.Split(':')[0]).Where(s => s.StartsWith("./ops/", StringComparison.Ordinal)))
+            {
+                Assert.True(Mount(service, source).ReadOnly, $"{service} mounts {source} writable");
+            }
+        }
+    }
+
+    [Fact]
+    public void Prometheus_reads_the_repository_config_and_keeps_15_days_unless_told_otherwise()
+    {
+        var command = Sequence(Service("prometheus")["command"]);
+
+        Assert.Equal("/etc/prometheus", Mount("prometheus", "./ops/prometheus").Target);
+        Assert.Contains("--config.file=/etc/prometheus/prometheus.yml", command);
+        Assert.Contains("--storage.tsdb.retention.time=${PROMETHEUS_RETENTION:-15d}", command);
+    }
+
+    [Fact]
+    public void Prometheus_targets_name_services_and_ports_of_this_file()
+    {
+        var config = Yaml.Load(Path.Combine(RepositoryRoot.Path, "ops", "prometheus", "prometheus.yml"));
+        var targets = config.AllNodes.OfType<YamlMappingNode>()
+            .Where(n => n.Children.ContainsKey("targets"))
+            .SelectMany(n => Sequence(n["targets"]))
+            .ToList();
+
+        Assert.Equal(["alertmanager:9093", "app:3000"], targets.Order());
+        foreach (var target in targets)
+        {
+            var (service, port) = (target.Split(':')[0], target.Split(':')[1]);
+            Assert.Contains(Sequence(Service(service)["ports"]), p => p.EndsWith($":{port}", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void Grafana_provisions_the_datasource_and_dashboards_from_where_they_are_mounted()
+    {
+        var provisioning = Path.Combine(RepositoryRoot.Path, "ops", "grafana", "provisioning");
+        var datasource = (YamlMappingNode)((YamlSequenceNode)Yaml.Load(Path.Combine(provisioning, "datasources", "prometheus.yml"))["datasources"]).Single();
+        var provider = (YamlMappingNode)((YamlSequenceNode)Yaml.Load(Path.Combine(provisioning, "dashboards", "minimal-backend.yml"))["providers"]).Single();
+
+        Assert.Equal("/etc/grafana/provisioning", Mount("grafana", "./ops/grafana/provisioning").Target);
+        Assert.Equal(Mount("grafana", "./ops/grafana/dashboards").Target, Scalar(((YamlMappingNode)provider["options"])["path"]));
+        Assert.Equal("http://prometheus:9090", Scalar(datasource["url"]));
+        var environment = (YamlMappingNode)Service("grafana")["environment"];
+        Assert.Equal("/etc/grafana/dashboards/minimal-backend.json", Scalar(environment["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]));
+        Assert.Equal("dark", Scalar(environment["GF_USERS_DEFAULT_THEME"]));
+    }
+
+    [Fact]
+    public void The_Grafana_admin_password_must_come_from_the_environment()
+    {
+        var password = Scalar(((YamlMappingNode)Service("grafana")["environment"])["GF_SECURITY_ADMIN_PASSWORD"]);
+
+        Assert.Matches(@"^\$\{GRAFANA_ADMIN_PASSWORD:\?[^}]+\}$", password);
+    }
+
+    // The container's shell line, run here with the image's paths pointed at the repository and the Debian
+    // alertmanager: it renders the mounted config with the webhook URL from the environment and starts.
+    [Fact]
+    public async Task The_Alertmanager_command_renders_the_mounted_config_and_starts_Alertmanager()
+    {
+        var service = Service("alertmanager");
+        Assert.Equal("/etc/alertmanager", Mount("alertmanager", "./ops/alertmanager").Target);
+        Assert.Equal(["/bin/sh", "-c"], Sequence(service["entrypoint"]));
+        var line = Assert.Single(Sequence(service["command"]));
+        var webhook = Scalar(((YamlMappingNode)service["environment"])["ALERTMANAGER_WEBHOOK_URL"]);
+        Assert.StartsWith("${ALERTMANAGER_WEBHOOK_URL:-", webhook, StringComparison.Ordinal);
+
+        var directory = Directory.CreateTempSubdirectory("minimal-backend-compose-alertmanager-").FullName;
+        try
+        {
+            var port = LocalNetwork.FreePort();
+            var local = line
+                .Replace("/etc/alertmanager/", Path.Combine(RepositoryRoot.Path, "ops", "alertmanager") + "/", StringComparison.Ordinal)
+                .Replace("/tmp/alertmanager.yml", Path.Combine(directory, "alertmanager.yml"), StringComparison.Ordinal)
+                .Replace("exec /bin/alertmanager", "exec " + AlertmanagerTools.Alertmanager, StringComparison.Ordinal)
+                .Replace("--storage.path=/alertmanager", "--storage.path=" + Path.Combine(directory, "data"), StringComparison.Ordinal)
+                + $" --web.listen-address=127.0.0.1:{port}";
+            var start = new ProcessStartInfo("sh", ["-c", local]);
+            start.Environment["ALERTMANAGER_WEBHOOK_URL"] = "http://127.0.0.1:9/alerts";
+
+            await using var alertmanager = await AlertmanagerProcess.StartAsync(start, port);
+
+            Assert.Contains("url: 'http://127.0.0.1:9/alerts'", await File.ReadAllTextAsync(Path.Combine(directory, "alertmanager.yml")), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     private static YamlMappingNode Service(string name) => (YamlMappingNode)Services[name];
 
-    private static string Scalar(YamlNode node) => ((YamlScalarNode)node).Value ?? "";
+    private static string Scalar(YamlNode node) => Yaml.Scalar(node);
 
-    private static List<string> Sequence(YamlNode node) => ((YamlSequenceNode)node).Children.Select(Scalar).ToList();
+    private static List<string> Sequence(YamlNode node) => Yaml.Sequence(node);
 
-    private static YamlMappingNode Load()
+    /// <summary>The container path a service mounts <paramref name="source"/> at, read-only or not.</summary>
+    private static (string Target, bool ReadOnly) Mount(string service, string source)
     {
-        using var reader = new StreamReader(Path.Combine(RepositoryRoot.Path, "compose.yaml"));
-        var stream = new YamlStream();
-        stream.Load(reader);
-        return (YamlMappingNode)stream.Documents[0].RootNode;
+        var volume = Sequence(Service(service)["volumes"]).Single(v => v.Split(':')[0] == source);
+        var parts = volume.Split(':');
+        return (parts[1], parts.Length > 2 && parts[2] == "ro");
     }
 
     [GeneratedRegex(@"\$\{[^}]+\}")]

@@ -7,21 +7,25 @@ public sealed record ProcessResult(int ExitCode, string Output);
 /// <summary>Runs a command line tool to completion and captures what it printed.</summary>
 public static class ProcessRunner
 {
-    public static async Task<ProcessResult> RunAsync(string fileName, IEnumerable<string> arguments, string? standardInput = null, TimeSpan? timeout = null)
+    public static Task<ProcessResult> RunAsync(string fileName, IEnumerable<string> arguments, string? standardInput = null, TimeSpan? timeout = null)
     {
-        var start = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = standardInput is not null,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo(fileName);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
+        return RunAsync(start, standardInput, timeout);
+    }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {fileName}.");
+    public static async Task<ProcessResult> RunAsync(ProcessStartInfo start, string? standardInput = null, TimeSpan? timeout = null)
+    {
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.RedirectStandardInput = standardInput is not null;
+        start.UseShellExecute = false;
+        var command = $"{start.FileName} {string.Join(' ', start.ArgumentList)}";
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {command}.");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (standardInput is not null)
@@ -37,7 +41,7 @@ public static class ProcessRunner
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{fileName} {string.Join(' ', arguments)} did not finish in time.");
+            throw new TimeoutException($"{command} did not finish in time.");
         }
         return new ProcessResult(process.ExitCode, await stdout + await stderr);
     }

@@ -20,7 +20,8 @@ public static class ResponseSnapshot
         return new JObject
         {
             ["status"] = (int)response.StatusCode,
-            ["contentType"] = response.Content.Headers.ContentType?.MediaType,
+            // A null string value would crash Snapshooter's serializer; a JSON null does not (a 204 has no content type).
+            ["contentType"] = response.Content.Headers.ContentType?.MediaType is { } mediaType ? mediaType : JValue.CreateNull(),
             ["body"] = body,
         };
     }

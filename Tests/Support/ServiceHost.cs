@@ -13,6 +13,9 @@ namespace MinimalBackend.Tests.Support;
 /// </summary>
 public sealed class ServiceHost : WebApplicationFactory<Program>
 {
+    /// <summary>The Testing environment's access-token key; tests sign their own tokens with it (or with another key, to be refused).</summary>
+    public const string SigningKey = "signing-key-of-the-Testing-environment-never-used-elsewhere";
+
     private readonly Dictionary<string, string?> _settings;
     private readonly Action<IServiceCollection>? _services;
 
@@ -23,6 +26,12 @@ public sealed class ServiceHost : WebApplicationFactory<Program>
             ["ConnectionStrings:Postgres"] = connectionString,
         };
         _settings.TryAdd("Serilog:MinimumLevel:Default", "Warning");
+        _settings.TryAdd("Jwt:SigningKey", SigningKey);
+        // A hash at the production cost takes ~85 ms of a core, and the tests hash hundreds of passwords.
+        _settings.TryAdd("PasswordHashing:IterationCount", "1000");
+        // Each test class signs in from 127.0.0.1 again and again; the rate limit tests set small limits of their own.
+        _settings.TryAdd("Auth:RateLimits:PerClientAddress", "100000");
+        _settings.TryAdd("Auth:RateLimits:PerEmail", "100000");
         // Emails that jobs write without an SMTP server go to a temp folder, not the repository's .data/mail.
         _settings.TryAdd("Email:PickupDirectory", Path.Combine(Path.GetTempPath(), "minimal-backend-test-mail"));
         _services = services;

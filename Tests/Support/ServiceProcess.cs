@@ -23,21 +23,10 @@ public sealed class ServiceProcess : IAsyncDisposable
     public static async Task<ServiceProcess> StartAsync(string connectionString, string environment, IReadOnlyDictionary<string, string>? settings = null)
     {
         var port = LocalNetwork.FreePort();
-        var directory = Path.GetDirectoryName(typeof(Program).Assembly.Location)!;
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(directory, "MinimalBackend.dll")])
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
-        start.Environment["ConnectionStrings__Postgres"] = connectionString;
-        start.Environment["URLS"] = $"http://127.0.0.1:{port}";
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
-        {
-            start.Environment[key] = value;
-        }
+        var start = StartInfo(connectionString, environment, port, settings, arguments: []);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
 
         var service = new ServiceProcess(new Process { StartInfo = start }, new Uri($"http://127.0.0.1:{port}"));
         service._process.OutputDataReceived += (_, e) => service.Append(e.Data);
@@ -47,6 +36,27 @@ public sealed class ServiceProcess : IAsyncDisposable
         service._process.BeginErrorReadLine();
         await service.WaitUntilReadyAsync();
         return service;
+    }
+
+    /// <summary>Runs the built service to its exit (a command, or a start that must fail) and returns what it printed; standard input is empty unless given.</summary>
+    public static Task<ProcessResult> RunToExitAsync(
+        string connectionString, string environment, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? settings = null, string? standardInput = null) =>
+        ProcessRunner.RunAsync(StartInfo(connectionString, environment, LocalNetwork.FreePort(), settings, arguments), standardInput ?? "", TimeSpan.FromMinutes(1));
+
+    private static ProcessStartInfo StartInfo(
+        string connectionString, string environment, int port, IReadOnlyDictionary<string, string>? settings, IReadOnlyList<string> arguments)
+    {
+        var directory = Path.GetDirectoryName(typeof(Program).Assembly.Location)!;
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(directory, "MinimalBackend.dll"), .. arguments]) { WorkingDirectory = directory };
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
+        start.Environment["ConnectionStrings__Postgres"] = connectionString;
+        start.Environment["URLS"] = $"http://127.0.0.1:{port}";
+        start.Environment["Jwt__SigningKey"] = ServiceHost.SigningKey;
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+        return start;
     }
 
     public string Output

@@ -1,5 +1,5 @@
-using Bogus;
 using Dapper;
+using MinimalBackend.Features.Users;
 using Npgsql;
 
 namespace MinimalBackend.Tests.Support;
@@ -9,11 +9,10 @@ public sealed record UserRow(Guid Id, string Email, string DisplayName, string R
 /// <summary>Realistic users written straight to the users table, for tests that need one to exist.</summary>
 public static class UserRows
 {
-    private static readonly Faker Faker = new();
-
-    public static async Task<UserRow> InsertAsync(string connectionString, string role = "user")
+    public static async Task<UserRow> InsertAsync(string connectionString, string role = UserRoles.User, string? displayName = null)
     {
-        var user = new UserRow(Guid.NewGuid(), Faker.Internet.Email(uniqueSuffix: Guid.NewGuid().ToString("N")[..8]), Faker.Name.FullName(), role);
+        var fake = FakeUsers.Next();
+        var user = new UserRow(Guid.NewGuid(), fake.Email, displayName ?? fake.DisplayName, role);
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.ExecuteAsync(
             "INSERT INTO users (id, email, password_hash, display_name, role) VALUES (@Id, @Email, 'not-a-real-hash', @DisplayName, @Role)", user);

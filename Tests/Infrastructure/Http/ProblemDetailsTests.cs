@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using MinimalBackend.Tests.Support;
+using static MinimalBackend.Tests.Support.ProblemResponses;
 
 namespace MinimalBackend.Tests.Infrastructure.Http;
 
@@ -94,16 +95,5 @@ public sealed class ProblemDetailsTests(ServiceFixture service) : IClassFixture<
         Assert.DoesNotContain("hunter2", raw, StringComparison.Ordinal);
         Assert.DoesNotContain(nameof(InvalidOperationException), raw, StringComparison.Ordinal);
         Assert.DoesNotContain("at MinimalBackend", raw, StringComparison.Ordinal);
-    }
-
-    private static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
-    {
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(expected == response.StatusCode, $"Expected {(int)expected}, got {(int)response.StatusCode}: {body[..Math.Min(body.Length, 300)]}");
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = JsonDocument.Parse(body).RootElement;
-        Assert.Equal((int)expected, problem.GetProperty("status").GetInt32());
-        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("title").GetString()));
-        return problem;
     }
 }

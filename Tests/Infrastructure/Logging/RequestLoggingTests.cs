@@ -21,11 +21,11 @@ public sealed class RequestLoggingTests(DatabaseFixture database)
             .ToList();
         var request = Assert.Single(events, e => e.TryGetProperty("RouteTemplate", out var route) && route.GetString() == "/api/users/{id}");
         Assert.Equal("GET", request.GetProperty("RequestMethod").GetString());
-        Assert.Equal(404, request.GetProperty("StatusCode").GetInt32());
+        Assert.Equal(401, request.GetProperty("StatusCode").GetInt32());
         Assert.True(request.GetProperty("Elapsed").GetDouble() > 0);
         Assert.Equal(32, request.GetProperty("@tr").GetString()!.Length);
         Assert.Contains(request.GetProperty("@tr").GetString()!, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.StartsWith("HTTP GET /api/users/{id} responded 404 in ", request.GetProperty("@m").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("HTTP GET /api/users/{id} responded 401 in ", request.GetProperty("@m").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain("secret-token-value", service.Output, StringComparison.Ordinal);
     }
 

@@ -1,0 +1,38 @@
+using MinimalBackend.Infrastructure.Commands;
+using MinimalBackend.Infrastructure.Http;
+using MinimalBackend.Infrastructure.Security;
+
+namespace MinimalBackend.Features.Auth;
+
+public static class AuthModule
+{
+    /// <summary>JWT bearer authentication and roles, password hashing, sessions, the sign-in rate limits and the <c>users create-admin</c> command.</summary>
+    public static WebApplicationBuilder AddAuthFeature(this WebApplicationBuilder builder)
+    {
+        builder.AddJwtAuthentication();
+        builder.AddPasswordHashing();
+        builder.Services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName)
+            .Validate(o => o.RefreshTokenLifetime > TimeSpan.Zero && o.RateLimits.Window > TimeSpan.Zero && o.RateLimits.PerClientAddress > 0 && o.RateLimits.PerEmail > 0,
+                "Auth:RefreshTokenLifetime and Auth:RateLimits:Window must be positive, and so must the Auth:RateLimits permit counts.")
+            .ValidateOnStart();
+        builder.Services.AddRateLimitingWithProblemDetails();
+        builder.Services.AddRateLimiter(AuthRateLimits.AddPolicies);
+        builder.Services.AddSingleton<LoginAttemptLimiter>();
+        builder.Services.AddSingleton<SessionTokens>();
+        builder.Services.AddCommand<CreateAdminCommand>();
+        AuthMetrics.Initialize();
+        return builder;
+    }
+
+    /// <summary>
+    /// Who is calling (the bearer token), what they may do (roles), then the rate limits. After the error
+    /// pages in the pipeline, so the empty 401 and 403 of the middleware leave as problem details.
+    /// </summary>
+    public static WebApplication UseAuthFeature(this WebApplication app)
+    {
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        return app;
+    }
+}

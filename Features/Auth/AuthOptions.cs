@@ -1,0 +1,26 @@
+namespace MinimalBackend.Features.Auth;
+
+/// <summary>Bound from the <c>Auth</c> section.</summary>
+public sealed class AuthOptions
+{
+    public const string SectionName = "Auth";
+
+    /// <summary>How long a refresh token stays usable after it is issued; each refresh issues a new one.</summary>
+    public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(14);
+
+    public AuthRateLimitOptions RateLimits { get; set; } = new();
+}
+
+/// <summary>
+/// Bound from <c>Auth:RateLimits</c>. Fixed windows: each client address gets <see cref="PerClientAddress"/>
+/// requests per window on each of register, login and refresh, and each email <see cref="PerEmail"/> login
+/// attempts per window, whichever address they come from.
+/// </summary>
+public sealed class AuthRateLimitOptions
+{
+    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
+
+    public int PerClientAddress { get; set; } = 30;
+
+    public int PerEmail { get; set; } = 5;
+}

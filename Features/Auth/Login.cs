@@ -1,0 +1,99 @@
+using Dapper;
+using FastEndpoints;
+using FluentValidation;
+using Microsoft.AspNetCore.Identity;
+using MinimalBackend.Features.Users;
+using MinimalBackend.Infrastructure.Http;
+using MinimalBackend.Infrastructure.Security;
+using MinimalBackend.Infrastructure.Validation;
+using Npgsql;
+
+namespace MinimalBackend.Features.Auth;
+
+public sealed record LoginRequest(string Email, string Password);
+
+public sealed class LoginValidator : Validator<LoginRequest>
+{
+    public LoginValidator()
+    {
+        RuleFor(x => x.Email).ValidEmail();
+        // Only an upper bound here: a password too short to be registered is simply a wrong password.
+        RuleFor(x => x.Password).Cascade(CascadeMode.Stop)
+            .NotEmpty()
+            .MaximumLength(RegisterValidator.PasswordMaxLength)
+            .WellFormedUnicode();
+    }
+}
+
+/// <summary>
+/// Checks an email and password and starts a session. A wrong password and an unknown email get the same 401
+/// body after the same work (a dummy hash is checked for an unknown email), so neither reveals which emails
+/// have accounts.
+/// </summary>
+public sealed class LoginEndpoint(NpgsqlDataSource database, PasswordHasher passwords, LoginAttemptLimiter attempts, SessionTokens sessions)
+    : Endpoint<LoginRequest, TokenResponse>
+{
+    public override void Configure()
+    {
+        Post("/api/auth/login");
+        AllowAnonymous();
+        Options(x => x.RequireRateLimiting(AuthRateLimits.PerClientAddress));
+        Description(d => d
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable));
+        Summary(s =>
+        {
+            s.Summary = "Sign in: an access token and a refresh token";
+            s.Responses[StatusCodes.Status503ServiceUnavailable] = PasswordHasher.BusyDescription;
+        });
+    }
+
+    public override async Task HandleAsync(LoginRequest req, CancellationToken ct)
+    {
+        using var attempt = attempts.TryAcquire(req.Email);
+        if (!attempt.IsAcquired)
+        {
+            await Send.ResultAsync(RetryLaterProblems.TooManyRequests(HttpContext, attempt.RetryAfter()));
+            return;
+        }
+
+        var account = await LoginData.FindAccountAsync(database, req.Email, ct);
+        var check = await passwords.VerifyAsync(account?.PasswordHash, req.Password, ct);
+        if (account is null || check == PasswordVerificationResult.Failed)
+        {
+            AuthMetrics.LoginFailure();
+            await Send.ResultAsync(TypedResults.Problem(
+                statusCode: StatusCodes.Status401Unauthorized, title: "Invalid credentials", detail: "The email or the password is wrong."));
+            return;
+        }
+
+        await using var connection = await database.OpenConnectionAsync(ct);
+        if (check == PasswordVerificationResult.SuccessRehashNeeded)
+        {
+            // The stored hash was made with fewer iterations than configured now: upgrade it while the password is at hand.
+            await LoginData.UpdatePasswordHashAsync(connection, account.Id, await passwords.HashAsync(req.Password, ct), ct);
+        }
+        var tokens = await sessions.IssueAsync(connection, null, account.Id, account.Role, familyId: Guid.NewGuid(), ct);
+        AuthMetrics.LoginSuccess();
+        await Send.OkAsync(tokens, ct);
+    }
+}
+
+public static class LoginData
+{
+    public sealed record Account(Guid Id, string Role, string PasswordHash);
+
+    public static async Task<Account?> FindAccountAsync(NpgsqlDataSource database, string email, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<Account>(new CommandDefinition(
+            "SELECT id, role, password_hash FROM users WHERE lower(email) = lower(@Email)", new { Email = email }, cancellationToken: cancellationToken));
+    }
+
+    public static Task UpdatePasswordHashAsync(NpgsqlConnection connection, Guid userId, string passwordHash, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE users SET password_hash = @PasswordHash, updated_at = now() WHERE id = @Id",
+            new { Id = userId, PasswordHash = passwordHash },
+            cancellationToken: cancellationToken));
+}

@@ -1,0 +1,88 @@
+using Dapper;
+using FastEndpoints;
+using FluentValidation;
+using Npgsql;
+
+namespace MinimalBackend.Features.Auth;
+
+/// <summary>The body of refresh and logout: the refresh token the client holds.</summary>
+public sealed record RefreshTokenRequest(string RefreshToken);
+
+public sealed class RefreshTokenRequestValidator : Validator<RefreshTokenRequest>
+{
+    public RefreshTokenRequestValidator()
+    {
+        RuleFor(x => x.RefreshToken).NotEmpty().MaximumLength(RefreshTokens.MaxLength);
+    }
+}
+
+/// <summary>
+/// Exchanges a refresh token for a new access token and a new refresh token; the presented one is used up.
+/// Presenting a used-up token again means two parties hold it (one of them stole it), and which one is the
+/// owner cannot be told: the whole session (token family) is revoked and both must sign in again.
+/// </summary>
+public sealed partial class RefreshEndpoint(NpgsqlDataSource database, SessionTokens sessions, ILogger<RefreshEndpoint> logger)
+    : Endpoint<RefreshTokenRequest, TokenResponse>
+{
+    public override void Configure()
+    {
+        Post("/api/auth/refresh");
+        AllowAnonymous();
+        Options(x => x.RequireRateLimiting(AuthRateLimits.PerClientAddress));
+        Description(d => d.ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status429TooManyRequests));
+        Summary(s => s.Summary = "Rotate a refresh token: a new access token and a new refresh token");
+    }
+
+    public override async Task HandleAsync(RefreshTokenRequest req, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var token = await RefreshData.FindForUpdateAsync(connection, transaction, RefreshTokens.Hash(req.RefreshToken), ct);
+        if (token is { Rotated: true, Revoked: false })
+        {
+            await RefreshData.RevokeFamilyAsync(connection, transaction, token.FamilyId, ct);
+            await transaction.CommitAsync(ct);
+            LogReuse(logger, token.FamilyId, token.UserId);
+        }
+        if (token is null || token.Rotated || token.Revoked || token.Expired)
+        {
+            await Send.ResultAsync(TypedResults.Problem(
+                statusCode: StatusCodes.Status401Unauthorized, title: "Invalid refresh token", detail: "The refresh token is unknown, expired, used or revoked. Sign in again."));
+            return;
+        }
+
+        await RefreshData.MarkRotatedAsync(connection, transaction, token.Id, ct);
+        var tokens = await sessions.IssueAsync(connection, transaction, token.UserId, token.Role, token.FamilyId, ct);
+        await transaction.CommitAsync(ct);
+        await Send.OkAsync(tokens, ct);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A used refresh token was presented again: revoked token family {FamilyId} of user {UserId}")]
+    private static partial void LogReuse(ILogger logger, Guid familyId, Guid userId);
+}
+
+public static class RefreshData
+{
+    public sealed record StoredToken(Guid Id, Guid FamilyId, Guid UserId, string Role, bool Rotated, bool Revoked, bool Expired);
+
+    /// <summary>Locks the token's row: of two refreshes racing with one token, the second sees it used.</summary>
+    public static Task<StoredToken?> FindForUpdateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, byte[] hash, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<StoredToken>(new CommandDefinition(
+            """
+            SELECT t.id, t.family_id, t.user_id, u.role,
+                   t.rotated_at IS NOT NULL AS rotated, t.revoked_at IS NOT NULL AS revoked, t.expires_at <= now() AS expired
+            FROM refresh_tokens t JOIN users u ON u.id = t.user_id
+            WHERE t.token_hash = @Hash
+            FOR UPDATE OF t
+            """,
+            new { Hash = hash }, transaction, cancellationToken: cancellationToken));
+
+    public static Task MarkRotatedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tokenId, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE refresh_tokens SET rotated_at = now() WHERE id = @Id", new { Id = tokenId }, transaction, cancellationToken: cancellationToken));
+
+    public static Task RevokeFamilyAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid familyId, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = @FamilyId AND revoked_at IS NULL",
+            new { FamilyId = familyId }, transaction, cancellationToken: cancellationToken));
+}

@@ -1,0 +1,102 @@
+using Dapper;
+using FastEndpoints;
+using FluentValidation;
+using MinimalBackend.Features.Users;
+using MinimalBackend.Infrastructure.Security;
+using MinimalBackend.Infrastructure.Validation;
+using Npgsql;
+
+namespace MinimalBackend.Features.Auth;
+
+public sealed record RegisterRequest(string Email, string Password, string DisplayName);
+
+public sealed class RegisterValidator : Validator<RegisterRequest>
+{
+    /// <summary>NIST SP 800-63B, section 5.1.1.2: at least 8 characters, allow at least 64, no composition rules.</summary>
+    public const int PasswordMinLength = 8;
+    public const int PasswordMaxLength = 128;
+
+    public RegisterValidator()
+    {
+        RuleFor(x => x.Email).ValidEmail();
+        RuleFor(x => x.Password).Cascade(CascadeMode.Stop)
+            .NotEmpty()
+            .Length(PasswordMinLength, PasswordMaxLength)
+            .WellFormedUnicode();
+        RuleFor(x => x.DisplayName).ValidDisplayName();
+    }
+}
+
+/// <summary>Creates a user with the <c>user</c> role; 409 when the email is taken in any letter case.</summary>
+public sealed class RegisterEndpoint(NpgsqlDataSource database, PasswordHasher passwords) : Endpoint<RegisterRequest, UserResponse>
+{
+    public override void Configure()
+    {
+        Post("/api/auth/register");
+        AllowAnonymous();
+        Options(x => x.RequireRateLimiting(AuthRateLimits.PerClientAddress));
+        Description(d => d
+            .ClearDefaultProduces(StatusCodes.Status200OK)
+            .Produces<UserResponse>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable));
+        Summary(s =>
+        {
+            s.Summary = "Create an account";
+            s.Responses[StatusCodes.Status409Conflict] = "An account with this email address already exists";
+            s.Responses[StatusCodes.Status503ServiceUnavailable] = PasswordHasher.BusyDescription;
+        });
+    }
+
+    public override async Task HandleAsync(RegisterRequest req, CancellationToken ct)
+    {
+        // Hashed before a connection is taken: the pool is not held during tens of milliseconds of CPU work.
+        var passwordHash = await passwords.HashAsync(req.Password, ct);
+
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var user = await RegisterData.TryInsertUserAsync(connection, transaction, req, passwordHash, UserRoles.User, ct);
+        if (user is null)
+        {
+            await Send.ResultAsync(TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict, title: "Email already registered", detail: "An account with this email address already exists."));
+            return;
+        }
+        // Whatever must happen if and only if the user exists (the welcome email job) joins this transaction here.
+        await transaction.CommitAsync(ct);
+        AuthMetrics.UserRegistered();
+
+        await Send.CreatedAtAsync<GetUserEndpoint>(new { id = user.Id }, user, cancellation: ct);
+    }
+}
+
+public static class RegisterData
+{
+    private const string EmailUniqueIndex = "users_email_lower_key";
+
+    /// <summary>
+    /// Inserts the user, or returns null when the email is taken. The unique index on lower(email) decides,
+    /// not a lookup before the insert: of two registrations racing for one address, exactly one wins.
+    /// </summary>
+    public static async Task<UserResponse?> TryInsertUserAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, RegisterRequest user, string passwordHash, string role, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await connection.QuerySingleAsync<UserResponse>(new CommandDefinition(
+                $"""
+                INSERT INTO users (email, password_hash, display_name, role)
+                VALUES (@Email, @PasswordHash, @DisplayName, @Role)
+                RETURNING {UserResponse.Columns}
+                """,
+                new { user.Email, PasswordHash = passwordHash, user.DisplayName, Role = role },
+                transaction,
+                cancellationToken: cancellationToken));
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == EmailUniqueIndex)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using Microsoft.Extensions.Options;
+using MinimalBackend.Infrastructure.Security;
+using Npgsql;
+
+namespace MinimalBackend.Features.Auth;
+
+/// <summary>What login and refresh return (OAuth 2.0's token response field names, RFC 6749 section 5.1, in camelCase).</summary>
+public sealed record TokenResponse(string AccessToken, string RefreshToken, int ExpiresIn, string TokenType);
+
+/// <summary>
+/// A session is one sign-in on one device: a short-lived access token, and a refresh token that is replaced
+/// on every use. The refresh tokens of one session share a family id, so reuse of a replaced one can revoke
+/// the whole session (RFC 6819 section 5.2.2.3, OAuth 2.0 Security BCP refresh token rotation).
+/// </summary>
+// REVIEW: used, revoked and expired rows stay in refresh_tokens (reuse detection needs the used ones until they
+// expire); a scheduled DELETE of rows expired for a day belongs in the jobs feature once it lands.
+public sealed class SessionTokens(AccessTokenIssuer accessTokens, IOptions<AuthOptions> options)
+{
+    public const string TokenType = "Bearer";
+
+    /// <summary>Issues an access token and a refresh token of <paramref name="familyId"/>, inside the caller's transaction.</summary>
+    public async Task<TokenResponse> IssueAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid userId, string role, Guid familyId, CancellationToken cancellationToken)
+    {
+        var refreshToken = RefreshTokens.Create();
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO refresh_tokens (token_hash, family_id, user_id, expires_at)
+            VALUES (@Hash, @FamilyId, @UserId, now() + make_interval(secs => @LifetimeSeconds))
+            """,
+            new
+            {
+                Hash = RefreshTokens.Hash(refreshToken),
+                FamilyId = familyId,
+                UserId = userId,
+                LifetimeSeconds = options.Value.RefreshTokenLifetime.TotalSeconds,
+            },
+            transaction,
+            cancellationToken: cancellationToken));
+        return new TokenResponse(accessTokens.Issue(userId, role), refreshToken, (int)accessTokens.Lifetime.TotalSeconds, TokenType);
+    }
+}
+
+/// <summary>
+/// Refresh tokens are 256 random bits, base64url. Only their SHA-256 is stored: a copy of the table does not
+/// let anyone refresh, and a fast hash is enough for a secret that cannot be guessed (unlike a password).
+/// </summary>
+public static class RefreshTokens
+{
+    public const int MaxLength = 64;
+
+    public static string Create() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+
+    public static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+}

@@ -1,0 +1,13 @@
+using MinimalBackend.Infrastructure.Commands;
+
+namespace MinimalBackend.Features.Users;
+
+public static class UsersModule
+{
+    /// <summary>The users endpoints are discovered by FastEndpoints; this adds the <c>seed</c> command.</summary>
+    public static WebApplicationBuilder AddUsersFeature(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddCommand<SeedUsersCommand>();
+        return builder;
+    }
+}

@@ -1,0 +1,70 @@
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+
+namespace MinimalBackend.Infrastructure.Security;
+
+public static class SecurityModule
+{
+    /// <summary>
+    /// JWT bearer authentication for every endpoint that is not anonymous: issuer, audience, lifetime and
+    /// signature checked, HMAC-SHA256 only, the claims kept as the token names them (<c>sub</c>, <c>role</c>).
+    /// </summary>
+    public static WebApplicationBuilder AddJwtAuthentication(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<JwtOptions>().BindConfiguration(JwtOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IPostConfigureOptions<JwtOptions>, DevelopmentSigningKey>();
+        builder.Services.AddSingleton<IValidateOptions<JwtOptions>, JwtOptionsValidation>();
+        builder.Services.AddSingleton<AccessTokenIssuer>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        // AddAuthentication brings ASP.NET Core Data Protection, whose hosted service creates a key ring at every
+        // start: a key file in $HOME and a warning that it is stored unencrypted. Bearer tokens never use it (no
+        // cookies, no antiforgery here), so the ring is left to be created on first use, which never comes.
+        // REVIEW: a feature that adds cookies must configure Data Protection (persisted, encrypted keys) instead.
+        foreach (var keyRingLoader in builder.Services.Where(IsDataProtectionHostedService).ToList())
+        {
+            builder.Services.Remove(keyRingLoader);
+        }
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<IOptions<JwtOptions>>((bearer, jwtOptions) =>
+            {
+                var jwt = jwtOptions.Value;
+                bearer.MapInboundClaims = false;
+                bearer.TokenValidationParameters = new TokenValidationParameters
+                {
+                    ValidIssuer = jwt.Issuer,
+                    ValidAudience = jwt.Audience,
+                    IssuerSigningKey = new SymmetricSecurityKey(jwt.SigningKeyBytes),
+                    ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+                    ValidateIssuer = true,
+                    ValidateAudience = true,
+                    ValidateLifetime = true,
+                    ValidateIssuerSigningKey = true,
+                    RequireExpirationTime = true,
+                    RequireSignedTokens = true,
+                    ClockSkew = jwt.ClockSkew,
+                    NameClaimType = AccessTokenClaims.UserId,
+                    RoleClaimType = AccessTokenClaims.Role,
+                };
+            });
+        builder.Services.AddAuthorization();
+        return builder;
+    }
+
+    private static bool IsDataProtectionHostedService(ServiceDescriptor service) =>
+        service.ServiceType == typeof(IHostedService) && service.ImplementationType?.Assembly == typeof(DataProtectionOptions).Assembly;
+
+    public static WebApplicationBuilder AddPasswordHashing(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<PasswordHashingOptions>().BindConfiguration(PasswordHashingOptions.SectionName)
+            .Validate(o => o.IterationCount > 0 && o.MaxConcurrentHashes >= 0 && o.QueueLimit >= 0,
+                "PasswordHashing:IterationCount must be positive; MaxConcurrentHashes and QueueLimit must not be negative.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<PasswordHasher>();
+        return builder;
+    }
+}

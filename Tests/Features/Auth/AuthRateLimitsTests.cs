@@ -1,0 +1,97 @@
+using System.Net;
+using System.Net.Http.Json;
+using MinimalBackend.Features.Users;
+using MinimalBackend.Tests.Support;
+using Snapshooter.Xunit;
+
+namespace MinimalBackend.Tests.Features.Auth;
+
+// Each test runs a host of its own with small limits and a one-second window.
+[Collection(PostgresTests.Name)]
+public sealed class AuthRateLimitsTests(DatabaseFixture database)
+{
+    private static readonly TimeSpan Window = TimeSpan.FromSeconds(1);
+
+    [Fact]
+    public async Task After_the_configured_requests_a_client_gets_429_with_Retry_After_and_recovers_after_the_window()
+    {
+        await using var host = Host(perClientAddress: 3, perEmail: 1000);
+        using var client = host.CreateSocketClient();
+
+        var allowed = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+        {
+            allowed.Add((await LoginAsync(client, FakeUsers.Next().Email)).StatusCode);
+        }
+        var limited = await LoginAsync(client, FakeUsers.Next().Email);
+        await Task.Delay(Window + TimeSpan.FromMilliseconds(300));
+        var recovered = await LoginAsync(client, FakeUsers.Next().Email);
+
+        Assert.All(allowed, status => Assert.Equal(HttpStatusCode.Unauthorized, status));
+        await ProblemResponses.AssertProblemAsync(limited, HttpStatusCode.TooManyRequests);
+        Assert.Equal(TimeSpan.FromSeconds(1), limited.Headers.RetryAfter?.Delta);
+        Assert.Equal(HttpStatusCode.Unauthorized, recovered.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_429_body_has_the_contract_shape()
+    {
+        await using var host = Host(perClientAddress: 1, perEmail: 1000);
+        using var client = host.CreateSocketClient();
+        await client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = "unknown" });
+
+        var response = await client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = "unknown" });
+
+        Snapshot.Match(await ResponseSnapshot.OfAsync(response, "traceId"));
+    }
+
+    [Fact]
+    public async Task Each_endpoint_has_its_own_window_and_other_endpoints_are_not_limited()
+    {
+        await using var host = Host(perClientAddress: 1, perEmail: 1000);
+        using var client = host.CreateSocketClient();
+        await LoginAsync(client, FakeUsers.Next().Email);
+
+        var login = await LoginAsync(client, FakeUsers.Next().Email);
+        var fake = FakeUsers.Next();
+        var register = await client.PostAsJsonAsync("/api/auth/register", new { email = fake.Email, password = fake.Password, displayName = fake.DisplayName });
+        var info = await client.GetAsync("/api/info");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, login.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, register.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, info.StatusCode);
+    }
+
+    [Fact]
+    public async Task Login_attempts_per_email_are_limited_in_any_letter_case_and_a_limited_attempt_is_not_counted()
+    {
+        await using var host = Host(perClientAddress: 1000, perEmail: 2);
+        using var client = host.CreateSocketClient();
+        var account = await TestAccounts.SignUpAsync(client);
+        await LoginAsync(client, account.Email, "wrong password");
+        await LoginAsync(client, account.Email.ToUpperInvariant(), "wrong password");
+        var before = await MetricsText.ScrapeAsync(client);
+
+        var limited = await LoginAsync(client, account.Email, account.Password);
+        var otherEmail = await LoginAsync(client, FakeUsers.Next().Email);
+
+        var after = await MetricsText.ScrapeAsync(client);
+        await ProblemResponses.AssertProblemAsync(limited, HttpStatusCode.TooManyRequests);
+        Assert.NotNull(limited.Headers.RetryAfter?.Delta);
+        Assert.Equal(HttpStatusCode.Unauthorized, otherEmail.StatusCode);
+        Assert.Equal(0, after.Value("login_attempts_total", ("status", "success")) - before.Value("login_attempts_total", ("status", "success")));
+        Assert.Equal(1, after.Value("login_attempts_total", ("status", "failed")) - before.Value("login_attempts_total", ("status", "failed")));
+        await Task.Delay(Window + TimeSpan.FromMilliseconds(300));
+        Assert.Equal(HttpStatusCode.OK, (await LoginAsync(client, account.Email, account.Password)).StatusCode);
+    }
+
+    private ServiceHost Host(int perClientAddress, int perEmail) => new(database.ConnectionString, new Dictionary<string, string?>
+    {
+        ["Auth:RateLimits:Window"] = Window.ToString(),
+        ["Auth:RateLimits:PerClientAddress"] = perClientAddress.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Auth:RateLimits:PerEmail"] = perEmail.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    });
+
+    private static Task<HttpResponseMessage> LoginAsync(HttpClient client, string email, string password = "any password") =>
+        client.PostAsJsonAsync("/api/auth/login", new { email, password });
+}

@@ -1,0 +1,130 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dapper;
+using MinimalBackend.Tests.Support;
+using Npgsql;
+using Snapshooter.Xunit;
+
+namespace MinimalBackend.Tests.Features.Auth;
+
+[Collection(PostgresTests.Name)]
+public sealed class RefreshTests(ServiceFixture service) : IClassFixture<ServiceFixture>
+{
+    private readonly HttpClient _client = service.Client;
+
+    [Fact]
+    public async Task A_refresh_token_is_exchanged_for_a_new_pair_of_the_same_family()
+    {
+        var account = await TestAccounts.SignUpAsync(_client);
+
+        var response = await RefreshAsync(account.RefreshToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var tokens = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var next = tokens.GetProperty("refreshToken").GetString()!;
+        Assert.NotEqual(account.RefreshToken, next);
+        var used = await RefreshTokenRows.FindAsync(service.ConnectionString, account.RefreshToken);
+        var issued = await RefreshTokenRows.FindAsync(service.ConnectionString, next);
+        Assert.True(used!.Rotated);
+        Assert.Equal(used.FamilyId, issued!.FamilyId);
+        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/api/users/me", tokens.GetProperty("accessToken").GetString())).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_refreshed_pair_body_has_the_contract_shape()
+    {
+        var account = await TestAccounts.SignUpAsync(_client);
+
+        var response = await RefreshAsync(account.RefreshToken);
+
+        Snapshot.Match(await ResponseSnapshot.OfAsync(response, "accessToken", "refreshToken"));
+    }
+
+    [Fact]
+    public async Task Refresh_tokens_are_stored_only_as_their_SHA_256_and_expire_after_14_days()
+    {
+        var account = await TestAccounts.SignUpAsync(_client);
+
+        var stored = await RefreshTokenRows.FindAsync(service.ConnectionString, account.RefreshToken);
+
+        Assert.NotNull(stored);
+        Assert.Equal(account.Id, stored.UserId);
+        Assert.InRange(stored.ExpiresAt - stored.CreatedAt, TimeSpan.FromDays(14) - TimeSpan.FromSeconds(5), TimeSpan.FromDays(14) + TimeSpan.FromSeconds(5));
+        await using var connection = new NpgsqlConnection(service.ConnectionString);
+        var text = await connection.ExecuteScalarAsync<string>("SELECT string_agg(r::text, ' ') FROM refresh_tokens r WHERE user_id = @Id", new { account.Id });
+        Assert.DoesNotContain(account.RefreshToken, text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reusing_a_rotated_token_is_401_and_revokes_its_whole_family_but_no_other_session()
+    {
+        var account = await TestAccounts.SignUpAsync(_client);
+        var otherSession = (await TestAccounts.SignInAsync(_client, account.Email, account.Password)).GetProperty("refreshToken").GetString()!;
+        var next = (await (await RefreshAsync(account.RefreshToken)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("refreshToken").GetString()!;
+
+        var reuse = await RefreshAsync(account.RefreshToken);
+
+        await ProblemResponses.AssertProblemAsync(reuse, HttpStatusCode.Unauthorized);
+        Assert.True((await RefreshTokenRows.FindAsync(service.ConnectionString, next))!.Revoked);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await RefreshAsync(next)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await RefreshAsync(otherSession)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Two_refreshes_racing_with_one_token_have_one_winner_and_the_family_is_revoked()
+    {
+        var account = await TestAccounts.SignUpAsync(_client);
+
+        var responses = await Task.WhenAll(RefreshAsync(account.RefreshToken), RefreshAsync(account.RefreshToken));
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Unauthorized], responses.Select(r => r.StatusCode).Order());
+        var winner = await responses.Single(r => r.IsSuccessStatusCode).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await RefreshAsync(winner.GetProperty("refreshToken").GetString()!)).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_unknown_token_is_401_problem_details()
+    {
+        var response = await RefreshAsync("bm90LWEtdG9rZW4tdGhhdC10aGUtc2VydmljZS1pc3N1ZWQ");
+
+        Snapshot.Match(await ResponseSnapshot.OfAsync(response, "traceId"));
+    }
+
+    [Fact]
+    public async Task An_expired_token_is_401()
+    {
+        var account = await TestAccounts.SignUpAsync(_client);
+        await RefreshTokenRows.ExpireAsync(service.ConnectionString, account.RefreshToken);
+
+        var response = await RefreshAsync(account.RefreshToken);
+
+        await ProblemResponses.AssertProblemAsync(response, HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task A_refreshed_access_token_carries_the_current_role()
+    {
+        var account = await TestAccounts.SignUpAsync(_client);
+        await using (var connection = new NpgsqlConnection(service.ConnectionString))
+        {
+            await connection.ExecuteAsync("UPDATE users SET role = 'admin' WHERE id = @Id", new { account.Id });
+        }
+
+        var tokens = await (await RefreshAsync(account.RefreshToken)).Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await _client.GetAsync("/api/users", account.AccessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/api/users", tokens.GetProperty("accessToken").GetString())).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_missing_token_is_400_naming_it()
+    {
+        var response = await _client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = (string?)null });
+
+        Snapshot.Match(await ResponseSnapshot.OfAsync(response, "traceId"));
+    }
+
+    private Task<HttpResponseMessage> RefreshAsync(string refreshToken) =>
+        _client.PostAsJsonAsync("/api/auth/refresh", new { refreshToken });
+}

@@ -1,0 +1,96 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+using MinimalBackend.Features.Users;
+using MinimalBackend.Infrastructure.Security;
+using MinimalBackend.Tests.Support;
+using Snapshooter.Xunit;
+
+namespace MinimalBackend.Tests.Infrastructure.Security;
+
+[Collection(PostgresTests.Name)]
+public sealed class PasswordHasherTests(DatabaseFixture database)
+{
+    private static PasswordHasher Hasher(int iterations) =>
+        new(Options.Create(new PasswordHashingOptions { IterationCount = iterations }));
+
+    [Fact]
+    public void The_default_is_OWASPs_220000_iterations()
+    {
+        Assert.Equal(220_000, new PasswordHashingOptions().IterationCount);
+    }
+
+    [Fact]
+    public async Task A_hash_is_PBKDF2_HMAC_SHA512_with_the_configured_iterations_and_a_fresh_salt()
+    {
+        using var hasher = Hasher(1234);
+
+        var first = await hasher.HashAsync("correct horse", CancellationToken.None);
+        var second = await hasher.HashAsync("correct horse", CancellationToken.None);
+
+        Assert.NotEqual(first, second);
+        Assert.Equal(((byte)1, 2u, 1234u, 16u), UserTable.HashHeader(first));
+    }
+
+    [Fact]
+    public async Task The_right_password_verifies_and_any_other_does_not()
+    {
+        using var hasher = Hasher(1000);
+        var hash = await hasher.HashAsync("correct horse", CancellationToken.None);
+
+        Assert.Equal(PasswordVerificationResult.Success, await hasher.VerifyAsync(hash, "correct horse", CancellationToken.None));
+        Assert.Equal(PasswordVerificationResult.Failed, await hasher.VerifyAsync(hash, "Correct horse", CancellationToken.None));
+        Assert.Equal(PasswordVerificationResult.Failed, await hasher.VerifyAsync(hash, "", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_hash_made_with_fewer_iterations_than_configured_asks_for_a_rehash()
+    {
+        using var weaker = Hasher(1000);
+        using var stronger = Hasher(2000);
+        var hash = await weaker.HashAsync("correct horse", CancellationToken.None);
+
+        Assert.Equal(PasswordVerificationResult.SuccessRehashNeeded, await stronger.VerifyAsync(hash, "correct horse", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Without_a_stored_hash_the_check_fails_whatever_the_password()
+    {
+        using var hasher = Hasher(1000);
+
+        Assert.Equal(PasswordVerificationResult.Failed, await hasher.VerifyAsync(null, "a password nobody has, hashed with the current settings", CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("not-a-real-hash")]
+    [InlineData("")]
+    [InlineData("AQAAAAIAAAPo")]
+    public async Task A_stored_value_that_is_not_a_hash_fails_instead_of_throwing(string stored)
+    {
+        using var hasher = Hasher(1000);
+
+        Assert.Equal(PasswordVerificationResult.Failed, await hasher.VerifyAsync(stored, "correct horse", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task When_every_hashing_slot_and_the_queue_are_taken_a_sign_in_is_503_with_Retry_After()
+    {
+        // One slot, no queue, and hashes slow enough (~1 s) that three sign-ins sent together overlap.
+        await using var host = new ServiceHost(database.ConnectionString, new Dictionary<string, string?>
+        {
+            ["PasswordHashing:IterationCount"] = "2500000",
+            ["PasswordHashing:MaxConcurrentHashes"] = "1",
+            ["PasswordHashing:QueueLimit"] = "0",
+        });
+        using var client = host.CreateSocketClient();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ =>
+            client.PostAsJsonAsync("/api/auth/login", new { email = FakeUsers.Next().Email, password = "correct horse" })));
+
+        Assert.Contains(responses, r => r.StatusCode == HttpStatusCode.Unauthorized);
+        var busy = responses.First(r => r.StatusCode == HttpStatusCode.ServiceUnavailable);
+        Assert.Equal(TimeSpan.FromSeconds(1), busy.Headers.RetryAfter?.Delta);
+        Snapshot.Match(await ResponseSnapshot.OfAsync(busy, "traceId"));
+    }
+}
