@@ -13,6 +13,8 @@ RUN dotnet publish MinimalBackend.csproj -c Release -o /app --no-restore
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
 COPY --from=build /app ./
+# Without an SMTP host, email is written under .data/mail; /app belongs to root, the service runs as $APP_UID.
+RUN mkdir -p .data/mail && chown -R $APP_UID .data
 # Inside a container the service must listen on all interfaces; compose publishes it on 127.0.0.1.
 ENV URLS=http://0.0.0.0:3000 \
     ASPNETCORE_ENVIRONMENT=Production

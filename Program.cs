@@ -1,10 +1,14 @@
 using FastEndpoints;
 using MinimalBackend.Features.Auth;
+using MinimalBackend.Features.Email;
+using MinimalBackend.Features.Notifications;
 using MinimalBackend.Features.Users;
 using MinimalBackend.Infrastructure.Commands;
 using MinimalBackend.Infrastructure.Database;
+using MinimalBackend.Infrastructure.Email;
 using MinimalBackend.Infrastructure.Health;
 using MinimalBackend.Infrastructure.Http;
+using MinimalBackend.Infrastructure.Jobs;
 using MinimalBackend.Infrastructure.Logging;
 using MinimalBackend.Infrastructure.OpenApi;
 using MinimalBackend.Metrics;
@@ -23,9 +27,17 @@ builder.AddDatabase();
 // Metrics: HTTP requests per route template, process and runtime metrics
 builder.AddPrometheusMetrics();
 
+// Jobs: durable queues in PostgreSQL run as Coravel invocables; email through SMTP or to .eml files
+builder.AddJobs();
+builder.AddEmailSender();
+
 // Auth and users: JWT sign-in with rotating refresh tokens, roles, rate limits; the users API and its commands
 builder.AddAuthFeature();
 builder.AddUsersFeature();
+
+// Features that run as jobs: the welcome email, notifications
+builder.AddEmailFeature();
+builder.AddNotificationsFeature();
 
 // API: FastEndpoints (one use case per file under Features/) and its OpenAPI document
 builder.Services.AddFastEndpoints();

@@ -8,7 +8,8 @@ namespace MinimalBackend.Tests.Support;
 
 /// <summary>
 /// The real service (Program) on a real Kestrel socket at a free 127.0.0.1 port, against a real
-/// PostgreSQL. Extra settings override appsettings.json the way environment variables would.
+/// PostgreSQL. Extra settings override appsettings.json the way environment variables would; extra
+/// services (test-only job types, a recording notification publisher) are added after the service's own.
 /// </summary>
 public sealed class ServiceHost : WebApplicationFactory<Program>
 {
@@ -16,8 +17,9 @@ public sealed class ServiceHost : WebApplicationFactory<Program>
     public const string SigningKey = "signing-key-of-the-Testing-environment-never-used-elsewhere";
 
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
 
-    public ServiceHost(string connectionString, IReadOnlyDictionary<string, string?>? settings = null)
+    public ServiceHost(string connectionString, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         _settings = new(settings ?? new Dictionary<string, string?>())
         {
@@ -30,7 +32,13 @@ public sealed class ServiceHost : WebApplicationFactory<Program>
         // Each test class signs in from 127.0.0.1 again and again; the rate limit tests set small limits of their own.
         _settings.TryAdd("Auth:RateLimits:PerClientAddress", "100000");
         _settings.TryAdd("Auth:RateLimits:PerEmail", "100000");
-        UseKestrel(0);
+        // Emails that jobs write without an SMTP server go to a temp folder, not the repository's .data/mail.
+        _settings.TryAdd("Email:PickupDirectory", Path.Combine(Path.GetTempPath(), "minimal-backend-test-mail"));
+        _services = services;
+        // Port 0 through Urls, not UseKestrel(0): the latter rewrites the server's addresses after Program has
+        // begun starting Kestrel on its own thread, and throws when Kestrel wins that race (dotnet/aspnetcore#67714).
+        _settings.TryAdd("Urls", "http://127.0.0.1:0");
+        UseKestrel();
     }
 
     /// <summary>Where the host listens, once started: http://127.0.0.1:{port}.</summary>
@@ -50,6 +58,10 @@ public sealed class ServiceHost : WebApplicationFactory<Program>
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+        if (_services is not null)
+        {
+            builder.ConfigureServices(_services);
         }
     }
 

@@ -1,0 +1,30 @@
+using System.Diagnostics;
+
+namespace MinimalBackend.Tests.Support;
+
+/// <summary>
+/// Waits for background work (a job, a metric tick) to reach a state. The timeout is a bound on a hang, not a
+/// claim about speed: nothing here asserts how long the work took.
+/// </summary>
+public static class Eventually
+{
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
+
+    public static async Task<T> UntilAsync<T>(Func<Task<T>> read, Func<T, bool> isDone, string what, TimeSpan? timeout = null)
+    {
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            var value = await read();
+            if (isDone(value))
+            {
+                return value;
+            }
+            if (waited.Elapsed > (timeout ?? DefaultTimeout))
+            {
+                throw new TimeoutException($"Still waiting for {what} after {waited.Elapsed.TotalSeconds:0} s; last seen: {value}");
+            }
+            await Task.Delay(50);
+        }
+    }
+}
