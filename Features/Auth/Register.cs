@@ -1,6 +1,7 @@
 using Dapper;
 using FastEndpoints;
 using FluentValidation;
+using MinimalBackend.Features.Email;
 using MinimalBackend.Features.Users;
 using MinimalBackend.Infrastructure.Security;
 using MinimalBackend.Infrastructure.Validation;
@@ -28,7 +29,7 @@ public sealed class RegisterValidator : Validator<RegisterRequest>
 }
 
 /// <summary>Creates a user with the <c>user</c> role; 409 when the email is taken in any letter case.</summary>
-public sealed class RegisterEndpoint(NpgsqlDataSource database, PasswordHasher passwords) : Endpoint<RegisterRequest, UserResponse>
+public sealed class RegisterEndpoint(NpgsqlDataSource database, PasswordHasher passwords, EmailJobs emailJobs) : Endpoint<RegisterRequest, UserResponse>
 {
     public override void Configure()
     {
@@ -63,7 +64,8 @@ public sealed class RegisterEndpoint(NpgsqlDataSource database, PasswordHasher p
                 statusCode: StatusCodes.Status409Conflict, title: "Email already registered", detail: "An account with this email address already exists."));
             return;
         }
-        // Whatever must happen if and only if the user exists (the welcome email job) joins this transaction here.
+        // The user and its welcome email commit together or not at all.
+        await emailJobs.EnqueueWelcomeAsync(connection, transaction, new WelcomeEmail(user.Id, user.Email, user.DisplayName), ct);
         await transaction.CommitAsync(ct);
         AuthMetrics.UserRegistered();
 

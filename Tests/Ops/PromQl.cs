@@ -74,20 +74,20 @@ public static partial class PromQl
 /// <summary>The metric families the alerts, the dashboard and the docs may use, and where each comes from.</summary>
 public static class MetricFamilies
 {
-    /// <summary>Exported by the service (foundation, readiness, auth).</summary>
+    /// <summary>Exported by the service (foundation, readiness, auth, jobs).</summary>
     public static readonly IReadOnlySet<string> Exported = new HashSet<string>
     {
         "http_requests_total", "http_request_duration_seconds_bucket", "http_request_duration_seconds_sum", "http_request_duration_seconds_count",
         "process_cpu_seconds_total", "process_working_set_bytes", "dotnet_gc_heap_size_bytes", "dotnet_total_memory_bytes",
         "dotnet_thread_pool_queue_length", "dotnet_gc_pause_seconds_total", "readiness_check_status",
         "users_registered_total", "login_attempts_total",
-    };
-
-    /// <summary>Declared by the jobs and notifications features (issues 4 and 5), not merged yet.</summary>
-    public static readonly IReadOnlySet<string> FromFeatures = new HashSet<string>
-    {
         "queue_jobs_total", "queue_jobs_completed_total", "queue_jobs_failed_total", "queue_jobs_waiting",
         "queue_job_duration_seconds_bucket", "queue_job_duration_seconds_sum", "queue_job_duration_seconds_count",
+    };
+
+    /// <summary>Declared by the real-time notifications feature (issue 5), not merged yet.</summary>
+    public static readonly IReadOnlySet<string> FromFeatures = new HashSet<string>
+    {
         "websocket_connections_total",
     };
 

@@ -9,8 +9,8 @@ using Npgsql;
 namespace MinimalBackend.Tests.Features.Email;
 
 [Collection(PostgresTests.Name)]
-public sealed class SendWelcomeEmailTests(SendWelcomeEmailTests.SmtpServiceFixture service, DatabaseFixture database)
-    : IClassFixture<SendWelcomeEmailTests.SmtpServiceFixture>
+public sealed class SendWelcomeEmailTests(SmtpServiceFixture service, DatabaseFixture database)
+    : IClassFixture<SmtpServiceFixture>
 {
     private static readonly Faker Faker = new();
 
@@ -122,24 +122,4 @@ public sealed class SendWelcomeEmailTests(SendWelcomeEmailTests.SmtpServiceFixtu
         return jobId;
     }
 
-    /// <summary>A real SMTP server and a service host on the run's database that sends its email there.</summary>
-    public sealed class SmtpServiceFixture(DatabaseFixture database) : IAsyncLifetime
-    {
-        public SmtpTestServer Smtp { get; private set; } = null!;
-
-        public ServiceHost Host { get; private set; } = null!;
-
-        public async Task InitializeAsync()
-        {
-            Smtp = await SmtpTestServer.StartAsync();
-            Host = new ServiceHost(database.ConnectionString, Smtp.Settings);
-            Host.StartServer();
-        }
-
-        public async Task DisposeAsync()
-        {
-            await Host.DisposeAsync();
-            await Smtp.DisposeAsync();
-        }
-    }
 }
