@@ -16,22 +16,19 @@ public static class NotificationsModule
     private const long MaxClientMessageBytes = 4096;
 
     /// <summary>
-    /// Notification jobs on the <c>notification</c> queue, <see cref="NotificationJobs"/> to enqueue them, the
-    /// SignalR hub and its gauge, and the fan-out that pushes each stored notification to its user's connections on
-    /// every instance through PostgreSQL LISTEN/NOTIFY.
+    /// Notification jobs on the <c>notification</c> queue (one user's, and the broadcast to all users),
+    /// <see cref="NotificationJobs"/> to enqueue them, the SignalR hub and its gauge, and the fan-out that pushes
+    /// each stored notification to its user's connections on every instance through PostgreSQL LISTEN/NOTIFY.
     /// </summary>
     public static WebApplicationBuilder AddNotificationsFeature(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<NotificationsOptions>().BindConfiguration(NotificationsOptions.SectionName)
             .Validate(o => o.KeepAliveInterval >= TimeSpan.FromSeconds(1) && o.ClientTimeoutInterval >= TimeSpan.FromSeconds(1),
                 "Notifications:KeepAliveInterval and Notifications:ClientTimeoutInterval must be at least 1 second.")
+            .Validate(o => o.BroadcastBatchSize is >= 1 and <= 10_000, "Notifications:BroadcastBatchSize must be between 1 and 10000.")
             .ValidateOnStart();
-        builder.Services.AddJob<DeliverNotification, NotificationToDeliver>(DeliverNotification.JobType, Queue, new JobTypeOptions
-        {
-            MaxAttempts = 5,
-            BackoffBase = TimeSpan.FromSeconds(5),
-            BackoffMax = TimeSpan.FromMinutes(5),
-        });
+        builder.Services.AddJob<DeliverNotification, NotificationToDeliver>(DeliverNotification.JobType, Queue, Retries());
+        builder.Services.AddJob<BroadcastNotification, NotificationBroadcast>(BroadcastNotification.JobType, Queue, Retries());
         builder.Services.AddSingleton<NotificationJobs>();
 
         builder.Services.AddSignalR();
@@ -49,6 +46,14 @@ public static class NotificationsModule
         NotificationMetrics.Initialize();
         return builder;
     }
+
+    // A notification is worth little late: five attempts, the retries 5 to 40 s apart, so it is pushed or dead within about a minute.
+    private static JobTypeOptions Retries() => new()
+    {
+        MaxAttempts = 5,
+        BackoffBase = TimeSpan.FromSeconds(5),
+        BackoffMax = TimeSpan.FromMinutes(5),
+    };
 
     /// <summary>
     /// The hub, over WebSockets only. A connection ends when its access token expires: the client reconnects with

@@ -12,4 +12,7 @@ public sealed class NotificationsOptions
     /// <summary>A connection the client has sent nothing on (not even its pings, every 15 s by default) for this
     /// long is closed: how a client that vanished without closing (a dead network, a killed laptop) leaves the gauge.</summary>
     public TimeSpan ClientTimeoutInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Users written per transaction when a notification goes to all users.</summary>
+    public int BroadcastBatchSize { get; set; } = 1000;
 }
