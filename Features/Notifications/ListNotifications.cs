@@ -46,9 +46,8 @@ public sealed class ListNotificationsEndpoint(NpgsqlDataSource database) : Endpo
 
     public override async Task HandleAsync(ListNotificationsRequest req, CancellationToken ct)
     {
-        var userId = User.SignedInUserId()!.Value;
         await using var connection = await database.OpenConnectionAsync(ct);
-        var page = await ListNotificationsData.ReadPageAsync(connection, userId, req, ct);
+        var page = await ListNotificationsData.ReadPageAsync(connection, User.SignedInUserId(), req, ct);
         if (page is null)
         {
             AddError(new ValidationFailure("cursor", "'cursor' is not a nextCursor this list gave."));
@@ -63,7 +62,7 @@ public static class ListNotificationsData
 {
     /// <summary>The page, or null when the cursor is not one of the user's notifications.</summary>
     public static async Task<NotificationPageResponse?> ReadPageAsync(
-        NpgsqlConnection connection, Guid userId, ListNotificationsRequest req, CancellationToken ct)
+        NpgsqlConnection connection, Guid? userId, ListNotificationsRequest req, CancellationToken ct)
     {
         DateTime? cursorCreatedAt = null;
         if (req.Cursor is { } cursor)

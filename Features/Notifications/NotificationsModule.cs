@@ -83,7 +83,7 @@ public static class NotificationsModule
         {
             await received(context);
             var request = context.Request;
-            if (context.Token is null && request.Path.StartsWithSegments(NotificationsHub.Path, StringComparison.Ordinal)
+            if (context.Token is null && request.Path.StartsWithSegments(NotificationsHub.Path)
                 && request.Headers.Authorization.Count == 0 && request.Query.TryGetValue("access_token", out var token) && token.Count == 1)
             {
                 context.Token = token;
