@@ -35,7 +35,7 @@ builder.AddEmailSender();
 builder.AddAuthFeature();
 builder.AddUsersFeature();
 
-// Features that run as jobs: the welcome email, notifications
+// Features that run as jobs: the welcome email; notifications, pushed to clients over WebSocket on every instance
 builder.AddEmailFeature();
 builder.AddNotificationsFeature();
 
@@ -63,6 +63,7 @@ app.UseAuthFeature();
 app.UseFastEndpoints(config => config.Errors.UseValidationProblemDetails());
 app.MapHealthEndpoints();
 app.MapMetricsEndpoint();
+app.MapNotificationsHub();
 app.MapApiDocument();
 
 await app.RunAsync();

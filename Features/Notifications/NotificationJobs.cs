@@ -4,7 +4,7 @@ using Npgsql;
 
 namespace MinimalBackend.Features.Notifications;
 
-/// <summary>What other features may ask of Notifications: notify a user, in the caller's transaction or on its own.</summary>
+/// <summary>What other features may ask of Notifications: notify a user, in the caller's transaction or on its own, or every user.</summary>
 public sealed class NotificationJobs(JobEnqueuer jobs)
 {
     /// <summary>
@@ -27,7 +27,25 @@ public sealed class NotificationJobs(JobEnqueuer jobs)
         return notification.Id;
     }
 
+    /// <summary>
+    /// Enqueues one notification for every user who has signed up by now, as a single job that stores them in
+    /// batches (see <see cref="BroadcastNotification"/>). Returns the broadcast's id.
+    /// </summary>
+    public async Task<Guid> EnqueueForAllUsersAsync(string title, string body, JsonElement? data, DateTime signedUpBefore, CancellationToken ct)
+    {
+        CheckContent(title, body, data);
+        var broadcast = new NotificationBroadcast(Guid.CreateVersion7(), title, body, data, signedUpBefore);
+        await jobs.EnqueueAsync(broadcast, ct);
+        return broadcast.Id;
+    }
+
     private static NotificationToDeliver Create(Guid userId, string title, string body, JsonElement? data)
+    {
+        CheckContent(title, body, data);
+        return new NotificationToDeliver(Guid.CreateVersion7(), userId, title, body, data);
+    }
+
+    private static void CheckContent(string title, string body, JsonElement? data)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(title);
         ArgumentNullException.ThrowIfNull(body);
@@ -36,6 +54,5 @@ public sealed class NotificationJobs(JobEnqueuer jobs)
         {
             throw new ArgumentException("Notification data must be a JSON object.", nameof(data));
         }
-        return new NotificationToDeliver(Guid.CreateVersion7(), userId, title, body, data);
     }
 }

@@ -18,8 +18,14 @@ public sealed class MetricsEndpointTests(ServiceFixture service, DatabaseFixture
 
         var result = await ProcessRunner.RunAsync(Promtool.Path, ["check", "metrics"], standardInput: text);
 
-        Assert.True(result.ExitCode == 0, $"promtool check metrics failed:\n{result.Output}");
+        // The guide's websocket_connections_total is a gauge whose name ends in _total, kept because its dashboards read
+        // it by that name: promtool's naming lint about it (exit code 3) is the one finding allowed; any other fails.
+        var findings = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(line => line != GaugeNamedLikeACounter).ToList();
+        Assert.True(result.ExitCode is 0 or 3 && findings.Count == 0, $"promtool check metrics failed:\n{result.Output}");
     }
+
+    private const string GaugeNamedLikeACounter = "websocket_connections_total non-counter metrics should not have \"_total\" suffix";
 
     [Fact]
     public async Task The_scrape_has_the_chosen_default_metrics_and_nothing_measured_twice()

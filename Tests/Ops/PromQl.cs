@@ -74,7 +74,7 @@ public static partial class PromQl
 /// <summary>The metric families the alerts, the dashboard and the docs may use, and where each comes from.</summary>
 public static class MetricFamilies
 {
-    /// <summary>Exported by the service (foundation, readiness, auth, jobs).</summary>
+    /// <summary>Exported by the service (foundation, readiness, auth, jobs, real-time notifications).</summary>
     public static readonly IReadOnlySet<string> Exported = new HashSet<string>
     {
         "http_requests_total", "http_request_duration_seconds_bucket", "http_request_duration_seconds_sum", "http_request_duration_seconds_count",
@@ -83,13 +83,11 @@ public static class MetricFamilies
         "users_registered_total", "login_attempts_total",
         "queue_jobs_total", "queue_jobs_completed_total", "queue_jobs_failed_total", "queue_jobs_waiting",
         "queue_job_duration_seconds_bucket", "queue_job_duration_seconds_sum", "queue_job_duration_seconds_count",
-    };
-
-    /// <summary>Declared by the real-time notifications feature (issue 5), not merged yet.</summary>
-    public static readonly IReadOnlySet<string> FromFeatures = new HashSet<string>
-    {
         "websocket_connections_total",
     };
+
+    /// <summary>Declared by features that are not merged yet: none now.</summary>
+    public static readonly IReadOnlySet<string> FromFeatures = new HashSet<string>();
 
     public static bool IsKnown(string name) => name == "up" || Exported.Contains(name) || FromFeatures.Contains(name);
 }

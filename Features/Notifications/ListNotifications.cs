@@ -1,0 +1,104 @@
+using System.Text.Json;
+using Dapper;
+using FastEndpoints;
+using FluentValidation;
+using FluentValidation.Results;
+using MinimalBackend.Infrastructure.Security;
+using Npgsql;
+
+namespace MinimalBackend.Features.Notifications;
+
+public sealed record ListNotificationsRequest(int PageSize = 20, Guid? Cursor = null, bool UnreadOnly = false);
+
+/// <summary>A stored notification as its owner reads it: the <c>notification</c> message's fields and when it was read.</summary>
+public sealed record NotificationResponse(Guid Id, string Title, string Body, JsonElement Data, DateTime CreatedAt, DateTime? ReadAt);
+
+public sealed record NotificationPageResponse(IReadOnlyList<NotificationResponse> Items, Guid? NextCursor, long UnreadCount);
+
+public sealed class ListNotificationsValidator : Validator<ListNotificationsRequest>
+{
+    public const int MaxPageSize = 100;
+
+    public ListNotificationsValidator()
+    {
+        RuleFor(x => x.PageSize).InclusiveBetween(1, MaxPageSize);
+    }
+}
+
+/// <summary>
+/// The signed-in user's notifications, newest first, a page at a time. Pages are keyed by the last notification
+/// of the previous page (<c>cursor</c>), not numbered: new notifications arrive at the top of this list all the
+/// time, and would shift numbered pages under a client reading them, repeating items.
+/// </summary>
+public sealed class ListNotificationsEndpoint(NpgsqlDataSource database) : Endpoint<ListNotificationsRequest, NotificationPageResponse>
+{
+    public override void Configure()
+    {
+        Get("/api/notifications");
+        Summary(s =>
+        {
+            s.Summary = "The signed-in user's notifications, newest first, paged";
+            s.Params[nameof(ListNotificationsRequest.PageSize)] = $"Notifications per page, 1 to {ListNotificationsValidator.MaxPageSize}";
+            s.Params[nameof(ListNotificationsRequest.Cursor)] = "The nextCursor of the previous page; omitted for the first page";
+            s.Params[nameof(ListNotificationsRequest.UnreadOnly)] = "Only notifications not marked read";
+        });
+    }
+
+    public override async Task HandleAsync(ListNotificationsRequest req, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var page = await ListNotificationsData.ReadPageAsync(connection, User.SignedInUserId(), req, ct);
+        if (page is null)
+        {
+            AddError(new ValidationFailure("cursor", "'cursor' is not a nextCursor this list gave."));
+            await Send.ErrorsAsync(cancellation: ct);
+            return;
+        }
+        await Send.OkAsync(page, ct);
+    }
+}
+
+public static class ListNotificationsData
+{
+    /// <summary>The page, or null when the cursor is not one of the user's notifications.</summary>
+    public static async Task<NotificationPageResponse?> ReadPageAsync(
+        NpgsqlConnection connection, Guid? userId, ListNotificationsRequest req, CancellationToken ct)
+    {
+        DateTime? cursorCreatedAt = null;
+        if (req.Cursor is { } cursor)
+        {
+            cursorCreatedAt = await connection.QuerySingleOrDefaultAsync<DateTime?>(new CommandDefinition(
+                "SELECT created_at FROM notifications WHERE id = @Id AND user_id = @UserId", new { Id = cursor, UserId = userId }, cancellationToken: ct));
+            if (cursorCreatedAt is null)
+            {
+                return null;
+            }
+        }
+        // One more than a page tells whether another page follows. The order is the index's, and total.
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(
+            $"""
+            SELECT id, title, body, data::text AS data, created_at, read_at FROM notifications
+            WHERE user_id = @UserId
+              {(req.UnreadOnly ? "AND read_at IS NULL" : "")}
+              {(cursorCreatedAt is null ? "" : "AND (created_at, id) < (@CursorCreatedAt, @Cursor)")}
+            ORDER BY created_at DESC, id DESC
+            LIMIT @Limit;
+            SELECT count(*) FROM notifications WHERE user_id = @UserId AND read_at IS NULL;
+            """,
+            new { UserId = userId, req.Cursor, CursorCreatedAt = cursorCreatedAt, Limit = req.PageSize + 1 },
+            cancellationToken: ct));
+        var rows = (await results.ReadAsync<NotificationRow>()).AsList();
+        var unread = await results.ReadSingleAsync<long>();
+        var items = rows.Take(req.PageSize).Select(r => r.ToResponse()).ToList();
+        return new NotificationPageResponse(items, rows.Count > req.PageSize ? items[^1].Id : null, unread);
+    }
+
+    private sealed record NotificationRow(Guid Id, string Title, string Body, string Data, DateTime CreatedAt, DateTime? ReadAt)
+    {
+        public NotificationResponse ToResponse()
+        {
+            using var data = JsonDocument.Parse(Data);
+            return new NotificationResponse(Id, Title, Body, data.RootElement.Clone(), CreatedAt, ReadAt);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using FastEndpoints;
+using FluentValidation;
+using MinimalBackend.Features.Users;
+using MinimalBackend.Infrastructure.Validation;
+using Npgsql;
+
+namespace MinimalBackend.Features.Notifications;
+
+public sealed record SendNotificationRequest(Guid? UserId, bool AllUsers, string Title, string Body, JsonElement? Data);
+
+/// <summary>The notification's id (one user), or the broadcast's (all users: each user's notification has an id of its own).</summary>
+public sealed record SendNotificationResponse(Guid Id);
+
+public sealed partial class SendNotificationValidator : Validator<SendNotificationRequest>
+{
+    public const int TitleMaxLength = 100;
+    public const int BodyMaxLength = 1000;
+    public const int DataMaxBytes = 4096;
+
+    public SendNotificationValidator()
+    {
+        RuleFor(x => x.UserId).NotNull().When(x => !x.AllUsers).WithMessage("Give 'userId', or 'allUsers': true.");
+        RuleFor(x => x.UserId).Null().When(x => x.AllUsers).WithMessage("Give 'userId' or 'allUsers': true, not both.");
+        RuleFor(x => x.Title).Cascade(CascadeMode.Stop).NotEmpty().MaximumLength(TitleMaxLength).PlainText();
+        // Line breaks are the one control character a body may hold.
+        RuleFor(x => x.Body).Cascade(CascadeMode.Stop).NotEmpty().MaximumLength(BodyMaxLength)
+            .Must(body => TextRules.IsPlainText(body.Replace('\n', ' ')))
+            .WithMessage("'{PropertyName}' must be well-formed text without control characters other than line breaks.");
+        RuleFor(x => x.Data).Cascade(CascadeMode.Stop)
+            .Must(data => data!.Value.ValueKind == JsonValueKind.Object).WithMessage("'data' must be a JSON object.")
+            .Must(data => Encoding.UTF8.GetByteCount(data!.Value.GetRawText()) <= DataMaxBytes).WithMessage($"'data' must be at most {DataMaxBytes} bytes of JSON.")
+            .Must(data => IsStorable(data!.Value))
+            .WithMessage("'data' must hold well-formed text without NUL characters, and numbers PostgreSQL can store (exponents of at most 3 digits).")
+            .When(x => x.Data is { ValueKind: not JsonValueKind.Null });
+    }
+
+    /// <summary>What PostgreSQL's jsonb refuses and would turn into a 500: a NUL or a lone surrogate in any string or name, an out-of-range number.</summary>
+    private static bool IsStorable(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                return element.EnumerateObject().All(p => IsStorableText(() => p.Name) && IsStorable(p.Value));
+            case JsonValueKind.Array:
+                return element.EnumerateArray().All(IsStorable);
+            case JsonValueKind.String:
+                return IsStorableText(() => element.GetString()!);
+            case JsonValueKind.Number:
+                return StorableNumber().IsMatch(element.GetRawText());
+            default:
+                return true;
+        }
+    }
+
+    private static bool IsStorableText(Func<string> read)
+    {
+        try
+        {
+            var text = read();
+            return !text.Contains('\0', StringComparison.Ordinal) && TextRules.IsWellFormed(text);
+        }
+        catch (InvalidOperationException)
+        {
+            // System.Text.Json refuses to decode an escaped lone surrogate ("\ud800").
+            return false;
+        }
+    }
+
+    [GeneratedRegex(@"^-?(0|[1-9][0-9]{0,99})(\.[0-9]{1,100})?([eE][+-]?[0-9]{1,3})?$")]
+    private static partial Regex StorableNumber();
+}
+
+/// <summary>
+/// Administrators: enqueues a notification for one user (<c>userId</c>) or for every user (<c>allUsers</c>). It is
+/// stored and pushed by a job, so the answer is 202 whatever the number of users: all users is one job that writes
+/// them in batches (see <see cref="BroadcastNotification"/>).
+/// </summary>
+public sealed class SendNotificationEndpoint(NpgsqlDataSource database, NotificationJobs notifications, TimeProvider time)
+    : Endpoint<SendNotificationRequest, SendNotificationResponse>
+{
+    public override void Configure()
+    {
+        Post("/api/admin/notifications");
+        Roles(UserRoles.Admin);
+        Description(d => d.Produces<SendNotificationResponse>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound));
+        Summary(s =>
+        {
+            s.Summary = "Send a notification to one user or to all users (administrators only)";
+            s.Responses[StatusCodes.Status202Accepted] = "Enqueued: the notification's id, or for all users the broadcast's";
+        });
+    }
+
+    public override async Task HandleAsync(SendNotificationRequest req, CancellationToken ct)
+    {
+        var data = req.Data is { ValueKind: JsonValueKind.Object } ? req.Data : null;
+        Guid id;
+        if (req.AllUsers)
+        {
+            id = await notifications.EnqueueForAllUsersAsync(req.Title, req.Body, data, time.GetUtcNow().UtcDateTime, ct);
+        }
+        else
+        {
+            var userId = req.UserId!.Value;
+            await using (var connection = await database.OpenConnectionAsync(ct))
+            {
+                if (!await UserDirectory.ExistsAsync(connection, userId, ct))
+                {
+                    await Send.ResultAsync(TypedResults.Problem(
+                        statusCode: StatusCodes.Status404NotFound, title: "User not found", detail: $"There is no user with id {userId}."));
+                    return;
+                }
+            }
+            id = await notifications.EnqueueAsync(userId, req.Title, req.Body, data, ct);
+        }
+        await Send.ResponseAsync(new SendNotificationResponse(id), StatusCodes.Status202Accepted, ct);
+    }
+}
