@@ -7,8 +7,9 @@ namespace MinimalBackend.Tests.Ops;
 
 /// <summary>
 /// Varied traffic that moves every metric the monitoring reads, until stopped: successes, 4xx, 5xx and slow
-/// requests; registrations and logins that succeed and fail; jobs that complete, retry and die; notifications.
-/// Errors are about one request in eight, so the guide's error-rate alert has something to catch.
+/// requests; registrations and logins that succeed and fail; jobs that complete, retry and die; notifications
+/// pushed to a client connected to the notifications hub. Errors are about one request in eight, so the
+/// guide's error-rate alert has something to catch.
 /// </summary>
 public sealed class MonitoringTraffic : IAsyncDisposable
 {
@@ -46,6 +47,8 @@ public sealed class MonitoringTraffic : IAsyncDisposable
     private async Task RunAsync(CancellationToken ct)
     {
         var account = await TestAccounts.SignUpAsync(_client);
+        // A client that stays connected for the whole run: the WebSocket gauge reads at least 1.
+        await using var listener = await NotificationClient.ConnectAsync(_host.BaseAddress, account.AccessToken);
         for (var i = 0; !ct.IsCancellationRequested; i++)
         {
             try
