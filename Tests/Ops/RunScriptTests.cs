@@ -42,6 +42,53 @@ public sealed class RunScriptTests : IDisposable
         Assert.False(LocalNetwork.IsListening(_postgresPort), "PostgreSQL still listens after the second Ctrl-C");
     }
 
+    [Fact]
+    public async Task Run_with_demo_seeds_users_and_drives_traffic_until_every_dashboard_panel_has_data()
+    {
+        var output = await RunUntilReadyThenInterruptAsync(["--demo"], whileRunning: EveryDashboardQueryHasDataAsync);
+
+        Assert.Contains("Demo traffic against", output, StringComparison.Ordinal);
+        Assert.Matches(@"demo traffic: 200 x\d+", output);
+        Assert.False(LocalNetwork.IsListening(_appPort), "the service still listens after Ctrl-C");
+        Assert.False(LocalNetwork.IsListening(_postgresPort), "PostgreSQL still listens after Ctrl-C");
+        Assert.DoesNotContain(Process.GetProcesses(), p => SafeCommandLine(p).Contains(_dataDirectory, StringComparison.Ordinal));
+    }
+
+    private async Task EveryDashboardQueryHasDataAsync()
+    {
+        // Prometheus scrapes every 10 s here, as for a developer: rates need two scrapes of moving counters.
+        var queries = GrafanaDashboardTests.Queries().Select(PromQl.WithAllInstances).ToList();
+        var prometheus = new Uri($"http://127.0.0.1:{_prometheusPort}");
+        using var client = new HttpClient { BaseAddress = prometheus };
+        await Eventually.UntilAsync(() => client.GetAsync("/-/ready").ContinueWith(t => t.IsCompletedSuccessfully && t.Result.IsSuccessStatusCode, TaskScheduler.Default),
+            ready => ready, "the Prometheus ops/run starts");
+        var empty = queries;
+        var waited = Stopwatch.StartNew();
+        while (empty.Count > 0 && waited.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            var results = await Task.WhenAll(empty.Select(q => PrometheusServer.QueryAsync(client, q)));
+            empty = results.Where(r => !r.HasData).Select(r => r.Query).ToList();
+        }
+        Assert.True(empty.Count == 0, $"panels without data after {waited.Elapsed.TotalSeconds:0} s of demo traffic:\n{string.Join('\n', empty)}");
+    }
+
+    private static string SafeCommandLine(Process process)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{process.Id}/cmdline");
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+
     private async Task PrometheusScrapesTheServiceWithTheAlertRulesAsync()
     {
         using var prometheus = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_prometheusPort}") };
@@ -71,9 +118,12 @@ public sealed class RunScriptTests : IDisposable
         Assert.Fail($"Prometheus's scrape of the service: {seen} after 30 s");
     }
 
-    private async Task<string> RunUntilReadyThenInterruptAsync(Func<Task>? whileRunning = null)
+    private async Task<string> RunUntilReadyThenInterruptAsync(Func<Task>? whileRunning = null) =>
+        await RunUntilReadyThenInterruptAsync([], whileRunning);
+
+    private async Task<string> RunUntilReadyThenInterruptAsync(string[] arguments, Func<Task>? whileRunning = null)
     {
-        var start = new ProcessStartInfo("setsid", ["bash", "ops/run"])
+        var start = new ProcessStartInfo("setsid", ["bash", "ops/run", .. arguments])
         {
             WorkingDirectory = RepositoryRoot.Path,
             RedirectStandardOutput = true,

@@ -2,6 +2,8 @@
 # Same job name, scrape interval and alert rules as ops/prometheus/prometheus.yml (the compose one), with
 # 127.0.0.1 targets and no Alertmanager: its alerts show on its own /alerts page.
 # Needs: PROM_DIR (config, data and log), PROM_PORT, PROM_RETENTION. Sets PROM_PID.
+# PROM_SCRAPE_INTERVAL and PROM_EVALUATION_INTERVAL (defaults 10s and 30s, as in compose) exist for the
+# live monitoring test, which cannot wait minutes for a rate() to have two samples.
 
 # prom_scrape_target URLS [METRICS_PORT]: where the service serves /metrics: 127.0.0.1:METRICS_PORT when
 # MetricsEndpoint__Port moved it there, else host:port of the first URL of an ASP.NET Core URLS value,
@@ -33,8 +35,8 @@ prom_write_config() {
     cat <<EOF
 # Written by ops/run for the Prometheus it starts; see ops/lib/prometheus.sh.
 global:
-  scrape_interval: 10s
-  evaluation_interval: 30s
+  scrape_interval: ${PROM_SCRAPE_INTERVAL:-10s}
+  evaluation_interval: ${PROM_EVALUATION_INTERVAL:-30s}
 
 rule_files:
   - "$rules"
