@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FastEndpoints;
 using MinimalBackend.Infrastructure.Jobs;
+using MinimalBackend.Infrastructure.Logging;
 
 namespace MinimalBackend.Features.Admin.Queues;
 
@@ -19,6 +20,8 @@ public sealed class GetJobEndpoint(QueueAdministration queues) : Endpoint<GetJob
     {
         Get("/{queue}/jobs/{id}");
         Group<QueueDashboardApi>();
+        // The open page asks again every 5 s: logged at Debug unless it fails, like health probes.
+        Options(x => x.WithMetadata(new RoutineRequest()));
         Description(d => d.ProducesProblem(StatusCodes.Status404NotFound));
         Summary(s => s.Summary = "A job with its payload (secrets masked) and its whole last error (administrators only)");
     }

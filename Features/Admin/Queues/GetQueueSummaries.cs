@@ -1,5 +1,6 @@
 using FastEndpoints;
 using MinimalBackend.Infrastructure.Jobs;
+using MinimalBackend.Infrastructure.Logging;
 
 namespace MinimalBackend.Features.Admin.Queues;
 
@@ -22,6 +23,8 @@ public sealed class GetQueueSummariesEndpoint(QueueAdministration queues) : Endp
     {
         Get("/");
         Group<QueueDashboardApi>();
+        // The open page asks again every 5 s: logged at Debug unless it fails, like health probes.
+        Options(x => x.WithMetadata(new RoutineRequest()));
         Summary(s => s.Summary = "Every job queue: counts by state, the last 5 minutes, the oldest waiting job (administrators only)");
     }
 

@@ -1,6 +1,7 @@
 using FastEndpoints;
 using FluentValidation;
 using MinimalBackend.Infrastructure.Jobs;
+using MinimalBackend.Infrastructure.Logging;
 
 namespace MinimalBackend.Features.Admin.Queues;
 
@@ -35,6 +36,8 @@ public sealed class ListJobsEndpoint(QueueAdministration queues) : Endpoint<List
     {
         Get("/{queue}/jobs");
         Group<QueueDashboardApi>();
+        // The open page asks again every 5 s: logged at Debug unless it fails, like health probes.
+        Options(x => x.WithMetadata(new RoutineRequest()));
         Description(d => d.ProducesProblem(StatusCodes.Status404NotFound));
         Summary(s =>
         {

@@ -50,6 +50,25 @@ public sealed class GetQueueSummariesTests(DatabaseFixture database)
         Assert.Equal(JsonValueKind.Null, queues["notification"].GetProperty("oldestWaitingAgeSeconds").ValueKind);
     }
 
+    [Fact]
+    public async Task The_open_page_asking_every_few_seconds_is_logged_at_debug_while_actions_are_logged_at_information()
+    {
+        const string requestLog = "Serilog.AspNetCore.RequestLoggingMiddleware";
+        await using var dashboard = await QueueDashboardHost.StartAsync(database,
+            settings: new Dictionary<string, string?> { ["Serilog:MinimumLevel:Override:" + requestLog] = "Information" });
+        var id = (await JobRows.InsertAsync(dashboard.ConnectionString, new NewJobRow("test", "test_job", "dead")))[0];
+
+        await dashboard.Client.GetAsync("/api/admin/queues", dashboard.Admin.AccessToken);
+        await dashboard.Client.GetAsync("/api/admin/queues/test/jobs?state=dead", dashboard.Admin.AccessToken);
+        await dashboard.Client.GetAsync($"/api/admin/queues/test/jobs/{id}", dashboard.Admin.AccessToken);
+        await dashboard.Client.SendAsync(HttpMethod.Post, "/api/admin/queues/test/pause", new StringContent(""), dashboard.Admin.AccessToken);
+
+        var logged = await Eventually.UntilAsync(
+            () => Task.FromResult(dashboard.Log.From(requestLog).Select(e => e.Scalar("RouteTemplate")).Where(r => r!.StartsWith("/api/admin/", StringComparison.Ordinal)).ToList()),
+            routes => routes.Count > 0, "the pause request to be logged");
+        Assert.Equal(["/api/admin/queues/{queue}/pause"], logged);
+    }
+
     private static (int Waiting, int Failed, int Dead) Counts(JsonElement queue)
     {
         var counts = queue.GetProperty("counts");

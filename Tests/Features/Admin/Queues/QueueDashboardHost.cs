@@ -40,17 +40,18 @@ internal sealed class QueueDashboardHost : IAsyncDisposable
     /// <summary>The audit events of the dashboard's actions, in the order they were written.</summary>
     public IReadOnlyList<LogEvent> AuditEvents => Log.From(AuditSource);
 
-    public static async Task<QueueDashboardHost> StartAsync(DatabaseFixture database, bool runJobs = false)
+    public static async Task<QueueDashboardHost> StartAsync(DatabaseFixture database, bool runJobs = false, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var isolated = await IsolatedDatabase.CreateAsync(database);
         var log = new RecordingLogSink();
         var runs = new JobRunLog();
+        var allSettings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
+        {
+            ["Jobs:RunJobs"] = runJobs ? "true" : "false",
+            ["Serilog:MinimumLevel:Override:" + AuditSource] = "Information",
+        };
         var host = isolated.Host(
-            new Dictionary<string, string?>
-            {
-                ["Jobs:RunJobs"] = runJobs ? "true" : "false",
-                ["Serilog:MinimumLevel:Override:" + AuditSource] = "Information",
-            },
+            allSettings,
             services =>
             {
                 TestJobs.In(runs)(services);
