@@ -27,7 +27,7 @@ public sealed class DeleteCompletedJobsEndpoint(QueueAdministration queues, Queu
 {
     public override void Configure()
     {
-        Delete("/{queue}/completed-jobs");
+        Delete("/api/admin/queues/{queue}/completed-jobs");
         Group<QueueDashboardApi>();
         Description(d => d.ProducesProblem(StatusCodes.Status404NotFound));
         Summary(s =>

@@ -18,7 +18,7 @@ public sealed class GetJobEndpoint(QueueAdministration queues) : Endpoint<GetJob
 {
     public override void Configure()
     {
-        Get("/{queue}/jobs/{id}");
+        Get("/api/admin/queues/{queue}/jobs/{id}");
         Group<QueueDashboardApi>();
         // The open page asks again every 5 s: logged at Debug unless it fails, like health probes.
         Options(x => x.WithMetadata(new RoutineRequest()));

@@ -21,7 +21,7 @@ public sealed class GetQueueSummariesEndpoint(QueueAdministration queues) : Endp
 {
     public override void Configure()
     {
-        Get("/");
+        Get("/api/admin/queues");
         Group<QueueDashboardApi>();
         // The open page asks again every 5 s: logged at Debug unless it fails, like health probes.
         Options(x => x.WithMetadata(new RoutineRequest()));

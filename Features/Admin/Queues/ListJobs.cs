@@ -34,7 +34,7 @@ public sealed class ListJobsEndpoint(QueueAdministration queues) : Endpoint<List
 
     public override void Configure()
     {
-        Get("/{queue}/jobs");
+        Get("/api/admin/queues/{queue}/jobs");
         Group<QueueDashboardApi>();
         // The open page asks again every 5 s: logged at Debug unless it fails, like health probes.
         Options(x => x.WithMetadata(new RoutineRequest()));

@@ -17,7 +17,7 @@ public sealed class PauseQueueEndpoint(QueueAdministration queues, QueueAudit au
 {
     public override void Configure()
     {
-        Post("/{queue}/pause");
+        Post("/api/admin/queues/{queue}/pause");
         Group<QueueDashboardApi>();
         Description(d => d.ProducesProblem(StatusCodes.Status404NotFound));
         Summary(s => s.Summary = "Pause a queue on every instance (administrators only)");

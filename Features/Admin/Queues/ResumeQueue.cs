@@ -11,7 +11,7 @@ public sealed class ResumeQueueEndpoint(QueueAdministration queues, QueueAudit a
 {
     public override void Configure()
     {
-        Post("/{queue}/resume");
+        Post("/api/admin/queues/{queue}/resume");
         Group<QueueDashboardApi>();
         Description(d => d.ProducesProblem(StatusCodes.Status404NotFound));
         Summary(s => s.Summary = "Resume a paused queue (administrators only)");

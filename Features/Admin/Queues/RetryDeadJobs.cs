@@ -13,7 +13,7 @@ public sealed class RetryDeadJobsEndpoint(QueueAdministration queues, QueueAudit
 {
     public override void Configure()
     {
-        Post("/{queue}/retry-dead");
+        Post("/api/admin/queues/{queue}/retry-dead");
         Group<QueueDashboardApi>();
         Description(d => d.ProducesProblem(StatusCodes.Status404NotFound));
         Summary(s => s.Summary = "Retry every dead job of a queue (administrators only)");

@@ -16,7 +16,7 @@ public sealed class RetryJobEndpoint(QueueAdministration queues, QueueAudit audi
 {
     public override void Configure()
     {
-        Post("/{queue}/jobs/{id}/retry");
+        Post("/api/admin/queues/{queue}/jobs/{id}/retry");
         Group<QueueDashboardApi>();
         Description(d => d.ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict));
         Summary(s =>

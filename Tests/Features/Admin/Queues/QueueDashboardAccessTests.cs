@@ -45,6 +45,21 @@ public sealed class QueueDashboardAccessTests(ServiceFixture service) : IClassFi
     }
 
     [Fact]
+    public async Task Requests_are_counted_under_their_route_templates_whatever_the_queue_and_id()
+    {
+        var before = await MetricsText.ScrapeAsync(_client);
+
+        await _client.GetAsync("/api/admin/queues");
+        await _client.GetAsync($"/api/admin/queues/email/jobs/{Random.Shared.Next()}");
+        await _client.GetAsync($"/api/admin/queues/{Guid.NewGuid()}/jobs/1");
+
+        var after = await MetricsText.ScrapeAsync(_client);
+        double Delta(string route) =>
+            after.Value("http_requests_total", ("route", route), ("status", "401")) - before.Value("http_requests_total", ("route", route), ("status", "401"));
+        Assert.Equal((1, 2), (Delta("/api/admin/queues"), Delta("/api/admin/queues/{queue}/jobs/{id}")));
+    }
+
+    [Fact]
     public async Task A_403_body_has_the_contract_shape_and_no_queue_data()
     {
         var user = await TestAccounts.SignUpAsync(_client);
