@@ -225,6 +225,8 @@ public sealed class QueueDashboardBrowserTests(DatabaseFixture database, Chromiu
     {
         var path = TestArtifacts.PathFor(fileName);
         await page.ScreenshotAsync(new() { Path = path, FullPage = true });
+        // The test output shows in IDEs and for failures; the console line shows in ./ops/test's log for every run.
         output.WriteLine($"Screenshot: {path}");
+        Console.WriteLine($"Screenshot: {path}");
     }
 }
