@@ -1,4 +1,5 @@
 using FastEndpoints;
+using MinimalBackend.Features.Admin.Queues;
 using MinimalBackend.Features.Auth;
 using MinimalBackend.Features.Email;
 using MinimalBackend.Features.Notifications;
@@ -38,6 +39,9 @@ builder.AddUsersFeature();
 // Features that run as jobs: the welcome email; notifications, pushed to clients over WebSocket on every instance
 builder.AddEmailFeature();
 builder.AddNotificationsFeature();
+
+// Admin: the queue dashboard, a page at /admin/queues over an admin-only API; every action audited
+builder.AddQueueDashboard();
 
 // API: FastEndpoints (one use case per file under Features/) and its OpenAPI document
 builder.Services.AddFastEndpoints();

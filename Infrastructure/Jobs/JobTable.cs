@@ -13,8 +13,9 @@ public sealed record JobOutcome(long JobId, string Queue, string State, string? 
 public sealed record RescuedJob(long Id, string Queue, string Type, string State, int Attempts);
 
 /// <summary>
-/// Every statement on the <c>jobs</c> table (0003_jobs.sql). Statements that change a leased job check the
-/// lease owner, so a worker that lost its lease can never overwrite what the job's new worker recorded.
+/// Every statement the job machinery runs on the <c>jobs</c> table (0003_jobs.sql); an operator's statements
+/// are in <see cref="QueueAdministration"/>. Statements that change a leased job check the lease owner, so a
+/// worker that lost its lease can never overwrite what the job's new worker recorded.
 /// Enqueues run in the caller's transaction; everything else on <see cref="JobBookkeepingDatabase"/>.
 /// </summary>
 public sealed class JobTable(JobBookkeepingDatabase bookkeeping)
@@ -52,7 +53,10 @@ public sealed class JobTable(JobBookkeepingDatabase bookkeeping)
 
     /// <summary>
     /// Leases up to <paramref name="limit"/> due jobs of one queue (and of the types this instance knows),
-    /// oldest first. SKIP LOCKED lets concurrent workers take disjoint batches without waiting on each other.
+    /// oldest first, unless the queue is paused. SKIP LOCKED lets concurrent workers take disjoint batches
+    /// without waiting on each other. The pause is read by the claim itself (a primary-key probe PostgreSQL
+    /// runs once per statement, before touching any job), so every instance stops claiming the moment a pause
+    /// commits, with no cache to go stale and no extra round trip.
     /// </summary>
     public async Task<IReadOnlyList<ClaimedJob>> ClaimAsync(string queue, string[] types, int limit, string owner, TimeSpan lease)
     {
@@ -62,6 +66,7 @@ public sealed class JobTable(JobBookkeepingDatabase bookkeeping)
             WITH next AS (
                 SELECT id FROM jobs
                 WHERE queue = @Queue AND state IN ('waiting', 'failed') AND run_at <= now() AND type = ANY(@Types)
+                  AND NOT EXISTS (SELECT 1 FROM job_queue_pauses WHERE job_queue_pauses.queue = @Queue)
                 ORDER BY run_at, id
                 LIMIT @Limit
                 FOR UPDATE SKIP LOCKED
@@ -87,6 +92,7 @@ public sealed class JobTable(JobBookkeepingDatabase bookkeeping)
                 finished_at = CASE WHEN o.state = 'failed' THEN NULL ELSE now() END,
                 run_at = CASE WHEN o.state = 'failed' THEN now() + make_interval(secs => o.retry_seconds) ELSE j.run_at END,
                 last_error = COALESCE(o.error, j.last_error),
+                last_failed_at = CASE WHEN o.state = 'completed' THEN j.last_failed_at ELSE now() END,
                 lease_owner = NULL,
                 lease_expires_at = NULL
             FROM unnest(@Ids::bigint[], @States::text[], @Errors::text[], @RetrySeconds::float8[]) AS o (id, state, error, retry_seconds)
@@ -158,6 +164,7 @@ public sealed class JobTable(JobBookkeepingDatabase bookkeeping)
                 finished_at = CASE WHEN j.attempts >= j.max_attempts THEN now() END,
                 run_at = now(),
                 last_error = format('The lease of %s expired during attempt %s: the worker stopped or hung.', j.lease_owner, j.attempts),
+                last_failed_at = now(),
                 lease_owner = NULL,
                 lease_expires_at = NULL
             FROM expired

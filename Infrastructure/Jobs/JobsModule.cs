@@ -8,8 +8,8 @@ public static class JobsModule
 {
     /// <summary>
     /// Durable jobs on PostgreSQL: the enqueue API (<see cref="JobEnqueuer"/>), the dispatcher that claims and
-    /// runs them, the LISTEN/NOTIFY waker, and the housekeeping on Coravel's scheduler. Features add job
-    /// types with <see cref="AddJob{TInvocable, TPayload}"/>.
+    /// runs them, the LISTEN/NOTIFY waker, the housekeeping on Coravel's scheduler, and the operators' API
+    /// (<see cref="QueueAdministration"/>). Features add job types with <see cref="AddJob{TInvocable, TPayload}"/>.
     /// </summary>
     public static WebApplicationBuilder AddJobs(this WebApplicationBuilder builder)
     {
@@ -24,6 +24,7 @@ public static class JobsModule
         builder.Services.AddSingleton<JobTable>();
         builder.Services.AddSingleton<JobEnqueuer>();
         builder.Services.AddSingleton<EnqueuedJobsCounter>();
+        builder.Services.AddSingleton<QueueAdministration>();
         builder.Services.AddScoped<JobContext>();
 
         builder.Services.AddSingleton<JobDispatcher>();

@@ -242,4 +242,7 @@ public static class JobStates
     public const string Completed = "completed";
     public const string Failed = "failed";
     public const string Dead = "dead";
+
+    /// <summary>Every state: the closed set the <c>jobs.state</c> check constraint allows.</summary>
+    public static readonly IReadOnlyList<string> All = [Waiting, Active, Completed, Failed, Dead];
 }

@@ -6,9 +6,60 @@ namespace MinimalBackend.Tests.Support;
 public sealed record JobRow(long Id, string Queue, string Type, string State, int Attempts, int MaxAttempts, string? LastError,
     string? LeaseOwner, DateTime RunAt, DateTime? FinishedAt);
 
+/// <summary>
+/// A job row written straight into the table, in any state, for tests of what operators see. Times are relative to
+/// the database's clock; <see cref="RunIn"/> in the future keeps a failed job from being retried meanwhile.
+/// </summary>
+public sealed record NewJobRow(
+    string Queue, string Type, string State, string Payload = "{}", int Attempts = 0, int MaxAttempts = 3, string? LastError = null,
+    TimeSpan? CreatedAgo = null, TimeSpan? FinishedAgo = null, TimeSpan? FailedAgo = null, TimeSpan? RunIn = null, string? LeaseOwner = null);
+
 /// <summary>The jobs table as an operator sees it, for the rows a test made.</summary>
 public static class JobRows
 {
+    /// <summary>
+    /// Inserts jobs as they would be after their history: started and finished times that fit their state, and an
+    /// active job leased for an hour by <see cref="NewJobRow.LeaseOwner"/> (another instance, by default), so no
+    /// worker of the test touches it. Returns the ids in order.
+    /// </summary>
+    public static async Task<long[]> InsertAsync(string connectionString, params NewJobRow[] jobs)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        var ids = new List<long>();
+        foreach (var job in jobs)
+        {
+            var started = job.State is "waiting" ? (TimeSpan?)null : (job.FinishedAgo ?? TimeSpan.Zero) + TimeSpan.FromSeconds(1);
+            ids.Add(await connection.QuerySingleAsync<long>(
+                """
+                INSERT INTO jobs (queue, type, payload, state, attempts, max_attempts, last_error, created_at, run_at, started_at, finished_at,
+                                  last_failed_at, lease_owner, lease_expires_at)
+                VALUES (@Queue, @Type, @Payload::jsonb, @State, @Attempts, @MaxAttempts, @LastError,
+                        now() - make_interval(secs => @CreatedAgo), now() + make_interval(secs => @RunIn),
+                        now() - make_interval(secs => @StartedAgo), now() - make_interval(secs => @FinishedAgo),
+                        now() - make_interval(secs => @FailedAgo),
+                        CASE WHEN @State = 'active' THEN @LeaseOwner END, CASE WHEN @State = 'active' THEN now() + interval '1 hour' END)
+                RETURNING id
+                """,
+                new
+                {
+                    job.Queue,
+                    job.Type,
+                    job.Payload,
+                    job.State,
+                    job.Attempts,
+                    job.MaxAttempts,
+                    job.LastError,
+                    CreatedAgo = (job.CreatedAgo ?? TimeSpan.FromMinutes(1)).TotalSeconds,
+                    RunIn = (job.RunIn ?? TimeSpan.Zero).TotalSeconds,
+                    StartedAgo = started?.TotalSeconds,
+                    FinishedAgo = job.State is "completed" or "dead" ? (job.FinishedAgo ?? TimeSpan.Zero).TotalSeconds : (double?)null,
+                    FailedAgo = job.FailedAgo?.TotalSeconds,
+                    LeaseOwner = job.LeaseOwner ?? "another-instance:1:00000000",
+                }));
+        }
+        return [.. ids];
+    }
+
     public static async Task<IReadOnlyList<JobRow>> ReadAsync(string connectionString, IEnumerable<long> ids)
     {
         await using var connection = new NpgsqlConnection(connectionString);
