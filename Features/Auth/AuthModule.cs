@@ -30,7 +30,7 @@ public static class AuthModule
     /// </summary>
     public static WebApplication UseAuthFeature(this WebApplication app)
     {
-        app.UseAuthentication();
+        app.UseAuthenticationWhenPresented();
         app.UseAuthorization();
         app.UseRateLimiter();
         return app;

