@@ -1,6 +1,7 @@
 using Coravel;
 using Coravel.Invocable;
 using Microsoft.Extensions.Options;
+using MinimalBackend.Infrastructure.Database;
 
 namespace MinimalBackend.Infrastructure.Jobs;
 
@@ -29,7 +30,7 @@ public static class JobsModule
 
         builder.Services.AddSingleton<JobDispatcher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<JobDispatcher>());
-        builder.Services.AddHostedService<JobNotificationListener>();
+        builder.Services.AddChannelSubscriber<JobWakeSubscriber>();
         builder.Services.AddHostedService<JobHousekeepingSchedule>();
         builder.Services.AddTransient<PollJobQueues>();
         builder.Services.AddTransient<RescueExpiredJobLeases>();
