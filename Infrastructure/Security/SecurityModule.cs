@@ -63,11 +63,20 @@ public static class SecurityModule
     /// <c>access_token</c> query parameter WebSocket clients use); the rest are anonymous whatever the
     /// handler would say, so they skip it. Measured on the HTTP benchmark: about 5% of throughput.
     /// </summary>
-    public static IApplicationBuilder UseAuthenticationWhenPresented(this IApplicationBuilder app) =>
+    public static IApplicationBuilder UseAuthenticationWhenPresented(this IApplicationBuilder app)
+    {
         app.UseWhen(
             context => context.Request.Headers.Authorization.Count > 0
                 || (context.Request.QueryString.HasValue && context.Request.Query.ContainsKey("access_token")),
             branch => branch.UseAuthentication());
+        // UseAuthentication marks only the branch's copy of the properties; without this mark on the main
+        // pipeline, WebApplication would add its own UseAuthentication in front of everything and
+        // authenticate every request anyway (ASP.NET Core's AuthAppBuilderExtensions.AuthenticationMiddlewareSetKey).
+        app.Properties[AuthenticationMiddlewareSetKey] = true;
+        return app;
+    }
+
+    private const string AuthenticationMiddlewareSetKey = "__AuthenticationMiddlewareSet";
 
     public static WebApplicationBuilder AddPasswordHashing(this WebApplicationBuilder builder)
     {
