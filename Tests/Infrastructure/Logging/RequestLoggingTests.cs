@@ -1,5 +1,8 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using MinimalBackend.Tests.Support;
+using Serilog.Core;
+using Serilog.Events;
 
 namespace MinimalBackend.Tests.Infrastructure.Logging;
 
@@ -27,6 +30,28 @@ public sealed class RequestLoggingTests(DatabaseFixture database)
         Assert.Contains(request.GetProperty("@tr").GetString()!, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.StartsWith("HTTP GET /api/users/{id} responded 401 in ", request.GetProperty("@m").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain("secret-token-value", service.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_request_that_throws_is_logged_at_error_as_500_and_its_exception_once_under_the_same_trace_id()
+    {
+        const string requestLog = "MinimalBackend.Infrastructure.Logging.RequestLoggingMiddleware";
+        var log = new RecordingLogSink();
+        await using var host = new ServiceHost(database.ConnectionString,
+            new Dictionary<string, string?> { ["Serilog:MinimumLevel:Override:" + requestLog] = "Information" },
+            services => services.AddSingleton<ILogEventSink>(log));
+        using var client = host.CreateSocketClient();
+
+        var response = await client.GetAsync("/test/throw/plain");
+        var traceId = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("traceId").GetString();
+
+        var logged = await Eventually.UntilAsync(() => Task.FromResult(log.From(requestLog)), events => events.Count > 0, "the request to be logged");
+        var request = Assert.Single(logged);
+        Assert.Equal((LogEventLevel.Error, "500", "/test/throw/{kind}"), (request.Level, request.Scalar("StatusCode"), request.Scalar("RouteTemplate")));
+        Assert.Contains(request.TraceId!.Value.ToHexString(), traceId, StringComparison.Ordinal);
+        // The exception handler logs the exception with its stack; the request event does not repeat it.
+        var withException = Assert.Single(log.Events, e => e.Exception is InvalidOperationException);
+        Assert.Equal(request.TraceId, withException.TraceId);
     }
 
     [Fact]

@@ -53,7 +53,7 @@ public sealed class GetQueueSummariesTests(DatabaseFixture database)
     [Fact]
     public async Task The_open_page_asking_every_few_seconds_is_logged_at_debug_while_actions_are_logged_at_information()
     {
-        const string requestLog = "Serilog.AspNetCore.RequestLoggingMiddleware";
+        const string requestLog = "MinimalBackend.Infrastructure.Logging.RequestLoggingMiddleware";
         await using var dashboard = await QueueDashboardHost.StartAsync(database,
             settings: new Dictionary<string, string?> { ["Serilog:MinimumLevel:Override:" + requestLog] = "Information" });
         var id = (await JobRows.InsertAsync(dashboard.ConnectionString, new NewJobRow("test", "test_job", "dead")))[0];
