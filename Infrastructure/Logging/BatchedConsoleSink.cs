@@ -48,6 +48,10 @@ public sealed class BatchedConsoleSink : ILogEventSink, IDisposable
         _queueLimit = queueLimit;
         _writer = new Thread(WriteUntilStopped) { IsBackground = true, Name = "Console log writer" };
         _writer.Start();
+        // A process that ends without disposing the logger (an unhandled exception at startup, say) still
+        // writes what it logged last, usually the reason it is ending.
+        AppDomain.CurrentDomain.UnhandledException += WriteQueuedOnExit;
+        AppDomain.CurrentDomain.ProcessExit += WriteQueuedOnExit;
     }
 
     /// <summary>Events dropped because the queue was full, since the last report of them.</summary>
@@ -90,12 +94,16 @@ public sealed class BatchedConsoleSink : ILogEventSink, IDisposable
 
     public void Dispose()
     {
+        AppDomain.CurrentDomain.UnhandledException -= WriteQueuedOnExit;
+        AppDomain.CurrentDomain.ProcessExit -= WriteQueuedOnExit;
         _stopping.Set();
         _writer.Join();
         WriteQueued();
         _stopping.Dispose();
         _text.Dispose();
     }
+
+    private void WriteQueuedOnExit(object? sender, EventArgs e) => WriteQueued();
 
     private void WriteUntilStopped()
     {
