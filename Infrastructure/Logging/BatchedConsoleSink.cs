@@ -69,8 +69,8 @@ public sealed class BatchedConsoleSink : ILogEventSink, IDisposable
         _queue.Enqueue(logEvent);
     }
 
-    /// <summary>Writes everything queued so far. The writer thread calls it on every tick, and Dispose once more.</summary>
-    public void WriteQueued()
+    /// <summary>Writes everything queued so far: on every tick of the writer thread, at the end, and on the way out.</summary>
+    private void WriteQueued()
     {
         lock (_writing)
         {

@@ -16,9 +16,8 @@ namespace MinimalBackend.Infrastructure.Logging;
 /// </summary>
 public sealed class RequestLoggingMiddleware(RequestDelegate next, ILogger logger)
 {
-    public const string MessageTemplate = "HTTP {RequestMethod:l} {RouteTemplate:l} responded {StatusCode} in {Elapsed:0.0} ms";
-
-    private static readonly Serilog.Events.MessageTemplate Template = new MessageTemplateParser().Parse(MessageTemplate);
+    private static readonly MessageTemplate Template = new MessageTemplateParser().Parse(
+        "HTTP {RequestMethod:l} {RouteTemplate:l} responded {StatusCode} in {Elapsed:0.0} ms");
 
     // Created once, so level overrides for this class's name apply and no logger is made per request.
     private readonly ILogger _logger = logger.ForContext<RequestLoggingMiddleware>();
