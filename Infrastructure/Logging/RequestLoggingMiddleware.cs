@@ -39,8 +39,9 @@ public sealed class RequestLoggingMiddleware(RequestDelegate next, ILogger logge
 
     private bool Write(HttpContext context, int status, long started, Exception? exception)
     {
+        var endpoint = RouteTemplates.MatchedEndpoint(context);
         var level = exception is not null || status >= StatusCodes.Status500InternalServerError ? LogEventLevel.Error
-            : RouteTemplates.MatchedEndpoint(context)?.Metadata.GetMetadata<RoutineRequest>() is not null ? LogEventLevel.Debug
+            : endpoint?.Metadata.GetMetadata<RoutineRequest>() is not null ? LogEventLevel.Debug
             : LogEventLevel.Information;
         if (!_logger.IsEnabled(level))
         {
@@ -56,7 +57,7 @@ public sealed class RequestLoggingMiddleware(RequestDelegate next, ILogger logge
             Template,
             [
                 new LogEventProperty("RequestMethod", new ScalarValue(context.Request.Method)),
-                new LogEventProperty("RouteTemplate", new ScalarValue(RouteTemplates.Resolve(context))),
+                new LogEventProperty("RouteTemplate", new ScalarValue(RouteTemplates.Of(endpoint))),
                 new LogEventProperty("StatusCode", new ScalarValue(status)),
                 new LogEventProperty("Elapsed", new ScalarValue(elapsed)),
             ],
