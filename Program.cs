@@ -22,6 +22,9 @@ builder.AddSerilogLogging();
 // Errors: RFC 9457 problem details for every failure
 builder.AddProblemDetailsForAllErrors();
 
+// Browsers: CORS for the web apps on the origins in Cors:AllowedOrigins (none by default)
+builder.AddCrossOriginRequests();
+
 // Database: one NpgsqlDataSource, SQL migrations, the readiness check
 builder.AddDatabase();
 
@@ -58,13 +61,19 @@ if (CommandsModule.IsCommand(args))
     return;
 }
 
-// Pipeline: metrics outermost so they see the final status, then logging, then errors, then auth (its 401, 403, 429 become problem details)
+// Pipeline: metrics outermost so they see the final status, then logging, then errors, then CORS (preflights answered
+// without a token), then auth (its 401, 403, 429 become problem details)
 app.UseHttpRequestMetrics();
 app.UseRequestLogging();
 app.UseProblemDetailsForAllErrors();
+app.UseCrossOriginRequests();
 app.UseAuthFeature();
 
-app.UseFastEndpoints(config => config.Errors.UseValidationProblemDetails());
+app.UseFastEndpoints(config =>
+{
+    config.Errors.UseValidationProblemDetails();
+    config.Endpoints.Configurator = endpoint => endpoint.Options(route => route.AcceptCrossOriginRequests());
+});
 app.MapHealthEndpoints();
 app.MapMetricsEndpoint();
 app.MapNotificationsHub();

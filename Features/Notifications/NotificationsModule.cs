@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using MinimalBackend.Infrastructure.Database;
+using MinimalBackend.Infrastructure.Http;
 using MinimalBackend.Infrastructure.Jobs;
 
 namespace MinimalBackend.Features.Notifications;
@@ -65,7 +66,7 @@ public static class NotificationsModule
         {
             connection.Transports = HttpTransportType.WebSockets;
             connection.CloseOnAuthenticationExpiration = true;
-        });
+        }).AcceptCrossOriginRequests();
         return app;
     }
 
