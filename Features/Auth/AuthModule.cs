@@ -14,6 +14,8 @@ public static class AuthModule
         builder.Services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName)
             .Validate(o => o.RefreshTokenLifetime > TimeSpan.Zero && o.RateLimits.Window > TimeSpan.Zero && o.RateLimits.PerClientAddress > 0 && o.RateLimits.PerEmail > 0,
                 "Auth:RefreshTokenLifetime and Auth:RateLimits:Window must be positive, and so must the Auth:RateLimits permit counts.")
+            .Validate(o => o.RefreshReuseGrace >= TimeSpan.Zero && o.RefreshReuseGrace < o.RefreshTokenLifetime,
+                "Auth:RefreshReuseGrace must be zero or more, and shorter than Auth:RefreshTokenLifetime.")
             .ValidateOnStart();
         builder.Services.AddRateLimitingWithProblemDetails();
         builder.Services.AddRateLimiter(AuthRateLimits.AddPolicies);

@@ -8,6 +8,12 @@ public sealed class AuthOptions
     /// <summary>How long a refresh token stays usable after it is issued; each refresh issues a new one.</summary>
     public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(14);
 
+    /// <summary>
+    /// How long a replaced refresh token still gets a fresh pair (the "reuse interval" of Auth0 and Okta): two tabs
+    /// refreshing with one token at once, or a retry after a lost response, keep the session. Later reuse revokes it.
+    /// </summary>
+    public TimeSpan RefreshReuseGrace { get; set; } = TimeSpan.FromSeconds(30);
+
     public AuthRateLimitOptions RateLimits { get; set; } = new();
 }
 

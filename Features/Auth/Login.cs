@@ -51,6 +51,7 @@ public sealed class LoginEndpoint(NpgsqlDataSource database, PasswordHasher pass
 
     public override async Task HandleAsync(LoginRequest req, CancellationToken ct)
     {
+        SessionTokens.ForbidCaching(HttpContext.Response);
         using var attempt = attempts.TryAcquire(req.Email);
         if (!attempt.IsAcquired)
         {

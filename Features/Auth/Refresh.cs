@@ -1,6 +1,7 @@
 using Dapper;
 using FastEndpoints;
 using FluentValidation;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace MinimalBackend.Features.Auth;
@@ -17,11 +18,14 @@ public sealed class RefreshTokenRequestValidator : Validator<RefreshTokenRequest
 }
 
 /// <summary>
-/// Exchanges a refresh token for a new access token and a new refresh token; the presented one is used up.
-/// Presenting a used-up token again means two parties hold it (one of them stole it), and which one is the
-/// owner cannot be told: the whole session (token family) is revoked and both must sign in again.
+/// Exchanges a refresh token for a new access token and a new refresh token; the presented one is replaced.
+/// A replaced token presented again within <see cref="AuthOptions.RefreshReuseGrace"/> of its replacement gets a
+/// fresh pair of the same session: that is what two tabs refreshing at once, or a retry after a lost response, look
+/// like. Presented later, it means two parties hold it (one of them stole it), and which one is the owner cannot
+/// be told: the whole session (token family) is revoked and both must sign in again.
 /// </summary>
-public sealed partial class RefreshEndpoint(NpgsqlDataSource database, SessionTokens sessions, ILogger<RefreshEndpoint> logger)
+public sealed partial class RefreshEndpoint(
+    NpgsqlDataSource database, SessionTokens sessions, IOptions<AuthOptions> options, TimeProvider time, ILogger<RefreshEndpoint> logger)
     : Endpoint<RefreshTokenRequest, TokenResponse>
 {
     public override void Configure()
@@ -35,23 +39,30 @@ public sealed partial class RefreshEndpoint(NpgsqlDataSource database, SessionTo
 
     public override async Task HandleAsync(RefreshTokenRequest req, CancellationToken ct)
     {
+        SessionTokens.ForbidCaching(HttpContext.Response);
         await using var connection = await database.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
+        // The row lock orders refreshes racing with one token: the later one reads the earlier one's rotated_at.
         var token = await RefreshData.FindForUpdateAsync(connection, transaction, RefreshTokens.Hash(req.RefreshToken), ct);
-        if (token is { Rotated: true, Revoked: false })
+        var now = time.GetUtcNow();
+        var withinGrace = token is { RotatedAt: { } rotatedAt } && now.UtcDateTime - rotatedAt <= options.Value.RefreshReuseGrace;
+        if (token is { RotatedAt: not null, Revoked: false, Expired: false } && !withinGrace)
         {
             await RefreshData.RevokeFamilyAsync(connection, transaction, token.FamilyId, ct);
             await transaction.CommitAsync(ct);
             LogReuse(logger, token.FamilyId, token.UserId);
         }
-        if (token is null || token.Rotated || token.Revoked || token.Expired)
+        if (token is null || token.Revoked || token.Expired || (token.RotatedAt is not null && !withinGrace))
         {
             await Send.ResultAsync(TypedResults.Problem(
                 statusCode: StatusCodes.Status401Unauthorized, title: "Invalid refresh token", detail: "The refresh token is unknown, expired, used or revoked. Sign in again."));
             return;
         }
 
-        await RefreshData.MarkRotatedAsync(connection, transaction, token.Id, ct);
+        if (token.RotatedAt is null)
+        {
+            await RefreshData.MarkRotatedAsync(connection, transaction, token.Id, now, ct);
+        }
         var tokens = await sessions.IssueAsync(connection, transaction, token.UserId, token.Role, token.FamilyId, ct);
         await transaction.CommitAsync(ct);
         await Send.OkAsync(tokens, ct);
@@ -63,23 +74,24 @@ public sealed partial class RefreshEndpoint(NpgsqlDataSource database, SessionTo
 
 public static class RefreshData
 {
-    public sealed record StoredToken(Guid Id, Guid FamilyId, Guid UserId, string Role, bool Rotated, bool Revoked, bool Expired);
+    public sealed record StoredToken(Guid Id, Guid FamilyId, Guid UserId, string Role, DateTime? RotatedAt, bool Revoked, bool Expired);
 
-    /// <summary>Locks the token's row: of two refreshes racing with one token, the second sees it used.</summary>
+    /// <summary>Locks the token's row: of two refreshes racing with one token, the second waits, then sees when the first replaced it.</summary>
     public static Task<StoredToken?> FindForUpdateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, byte[] hash, CancellationToken cancellationToken) =>
         connection.QuerySingleOrDefaultAsync<StoredToken>(new CommandDefinition(
             """
             SELECT t.id, t.family_id, t.user_id, u.role,
-                   t.rotated_at IS NOT NULL AS rotated, t.revoked_at IS NOT NULL AS revoked, t.expires_at <= now() AS expired
+                   t.rotated_at, t.revoked_at IS NOT NULL AS revoked, t.expires_at <= now() AS expired
             FROM refresh_tokens t JOIN users u ON u.id = t.user_id
             WHERE t.token_hash = @Hash
             FOR UPDATE OF t
             """,
             new { Hash = hash }, transaction, cancellationToken: cancellationToken));
 
-    public static Task MarkRotatedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tokenId, CancellationToken cancellationToken) =>
+    /// <summary>Stamped with the service's clock (not PostgreSQL's), the one the reuse grace is measured with.</summary>
+    public static Task MarkRotatedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tokenId, DateTimeOffset now, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE refresh_tokens SET rotated_at = now() WHERE id = @Id", new { Id = tokenId }, transaction, cancellationToken: cancellationToken));
+            "UPDATE refresh_tokens SET rotated_at = @Now WHERE id = @Id", new { Id = tokenId, Now = now }, transaction, cancellationToken: cancellationToken));
 
     public static Task RevokeFamilyAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid familyId, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition(

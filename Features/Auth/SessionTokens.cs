@@ -43,6 +43,13 @@ public sealed class SessionTokens(AccessTokenIssuer accessTokens, IOptions<AuthO
             cancellationToken: cancellationToken));
         return new TokenResponse(accessTokens.Issue(userId, role), refreshToken, (int)accessTokens.Lifetime.TotalSeconds, TokenType);
     }
+
+    /// <summary>RFC 6749 section 5.1: a response that carries tokens is stored by no cache (<c>Pragma</c> for HTTP/1.0 ones).</summary>
+    public static void ForbidCaching(HttpResponse response)
+    {
+        response.Headers.CacheControl = "no-store";
+        response.Headers.Pragma = "no-cache";
+    }
 }
 
 /// <summary>

@@ -72,8 +72,8 @@ public sealed class ServiceHost : WebApplicationFactory<Program>
     }
 }
 
-/// <summary>One service host per test class, on the run's database.</summary>
-public sealed class ServiceFixture(DatabaseFixture database) : IAsyncLifetime
+/// <summary>One service host per test class, on the run's database; a derived fixture gives the host settings or services of its own.</summary>
+public class ServiceFixture(DatabaseFixture database) : IAsyncLifetime
 {
     private ServiceHost? _host;
 
@@ -85,7 +85,7 @@ public sealed class ServiceFixture(DatabaseFixture database) : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _host = new ServiceHost(database.ConnectionString);
+        _host = CreateHost(database.ConnectionString);
         Client = _host.CreateSocketClient();
         return Task.CompletedTask;
     }
@@ -98,4 +98,6 @@ public sealed class ServiceFixture(DatabaseFixture database) : IAsyncLifetime
             await _host.DisposeAsync();
         }
     }
+
+    protected virtual ServiceHost CreateHost(string connectionString) => new(connectionString);
 }

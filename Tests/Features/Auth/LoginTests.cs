@@ -30,6 +30,18 @@ public sealed class LoginTests(ServiceFixture service, DatabaseFixture database)
     }
 
     [Fact]
+    public async Task A_token_pair_is_stored_by_no_cache()
+    {
+        var account = await TestAccounts.SignUpAsync(_client);
+
+        var response = await _client.PostAsJsonAsync("/api/auth/login", new { email = account.Email, password = account.Password });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.Headers.CacheControl!.NoStore);
+        Assert.Equal("no-cache", Assert.Single(response.Headers.Pragma).Name);
+    }
+
+    [Fact]
     public async Task A_token_pair_body_has_the_contract_shape()
     {
         var account = await TestAccounts.SignUpAsync(_client);

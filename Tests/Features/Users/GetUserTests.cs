@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using MinimalBackend.Features.Users;
 using MinimalBackend.Tests.Support;
 using Snapshooter.Xunit;
 
@@ -82,6 +83,30 @@ public sealed class GetUserTests(ServiceFixture service) : IClassFixture<Service
 
         Assert.Equal("Bearer", Assert.Single(response.Headers.WwwAuthenticate).Scheme);
         Snapshot.Match(await ResponseSnapshot.OfAsync(response, "traceId"));
+    }
+
+    [Fact]
+    public async Task A_new_account_reads_itself_at_the_Location_registration_gave()
+    {
+        var fake = FakeUsers.Next();
+        var registered = await _client.PostAsJsonAsync("/api/auth/register", new { email = fake.Email, password = fake.Password, displayName = fake.DisplayName });
+        var tokens = await TestAccounts.SignInAsync(_client, fake.Email, fake.Password);
+
+        var response = await _client.GetAsync(registered.Headers.Location!.ToString(), tokens.GetProperty("accessToken").GetString());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(fake.Email, body.GetProperty("email").GetString());
+    }
+
+    [Fact]
+    public async Task A_user_gets_the_same_403_for_an_unknown_id_as_for_another_user()
+    {
+        var user = await TestAccounts.SignUpAsync(_client);
+
+        var response = await _client.GetAsync($"/api/users/{Guid.NewGuid()}", user.AccessToken);
+
+        await ProblemResponses.AssertProblemAsync(response, HttpStatusCode.Forbidden);
     }
 
     [Fact]

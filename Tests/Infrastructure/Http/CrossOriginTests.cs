@@ -137,32 +137,12 @@ public sealed class CrossOriginTests(CrossOriginTests.AllowedOriginHost service)
         response.Headers.TryGetValues(name, out var values) ? string.Join(",", values) : "";
 
     /// <summary>The service with one allowed origin and one extra exposed header, as an operator would configure them.</summary>
-    public sealed class AllowedOriginHost(DatabaseFixture database) : IAsyncLifetime
+    public sealed class AllowedOriginHost(DatabaseFixture database) : ServiceFixture(database)
     {
-        private ServiceHost? _host;
-
-        public HttpClient Client { get; private set; } = null!;
-
-        public string ConnectionString => database.ConnectionString;
-
-        public Task InitializeAsync()
+        protected override ServiceHost CreateHost(string connectionString) => new(connectionString, new Dictionary<string, string?>
         {
-            _host = new ServiceHost(database.ConnectionString, new Dictionary<string, string?>
-            {
-                ["Cors:AllowedOrigins:0"] = AllowedOrigin,
-                ["Cors:ExposedHeaders:0"] = "X-Test-Trace",
-            });
-            Client = _host.CreateSocketClient();
-            return Task.CompletedTask;
-        }
-
-        public async Task DisposeAsync()
-        {
-            Client.Dispose();
-            if (_host is not null)
-            {
-                await _host.DisposeAsync();
-            }
-        }
+            ["Cors:AllowedOrigins:0"] = AllowedOrigin,
+            ["Cors:ExposedHeaders:0"] = "X-Test-Trace",
+        });
     }
 }
