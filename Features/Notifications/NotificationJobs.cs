@@ -29,14 +29,20 @@ public sealed class NotificationJobs(JobEnqueuer jobs)
 
     /// <summary>
     /// Enqueues one notification for every user who has signed up by now, as a single job that stores them in
-    /// batches (see <see cref="BroadcastNotification"/>). Returns the broadcast's id.
+    /// batches (see <see cref="BroadcastNotification"/>), in the caller's transaction. Returns the broadcast's id.
     /// </summary>
-    public async Task<Guid> EnqueueForAllUsersAsync(string title, string body, JsonElement? data, DateTime signedUpBefore, CancellationToken ct)
+    public async Task<Guid> EnqueueForAllUsersAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string title, string body, JsonElement? data, DateTime signedUpBefore, CancellationToken ct)
+    {
+        var broadcast = CreateBroadcast(title, body, data, signedUpBefore);
+        await jobs.EnqueueAsync(connection, transaction, broadcast, ct);
+        return broadcast.Id;
+    }
+
+    private static NotificationBroadcast CreateBroadcast(string title, string body, JsonElement? data, DateTime signedUpBefore)
     {
         CheckContent(title, body, data);
-        var broadcast = new NotificationBroadcast(Guid.CreateVersion7(), title, body, data, signedUpBefore);
-        await jobs.EnqueueAsync(broadcast, ct);
-        return broadcast.Id;
+        return new NotificationBroadcast(Guid.CreateVersion7(), title, body, data, signedUpBefore);
     }
 
     private static NotificationToDeliver Create(Guid userId, string title, string body, JsonElement? data)

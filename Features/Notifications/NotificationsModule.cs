@@ -31,6 +31,8 @@ public static class NotificationsModule
         builder.Services.AddJob<DeliverNotification, NotificationToDeliver>(DeliverNotification.JobType, Queue, Retries());
         builder.Services.AddJob<BroadcastNotification, NotificationBroadcast>(BroadcastNotification.JobType, Queue, Retries());
         builder.Services.AddSingleton<NotificationJobs>();
+        builder.Services.AddTransient<DeleteExpiredIdempotencyKeys>();
+        builder.Services.AddHostedService<IdempotencyKeyHousekeeping>();
 
         builder.Services.AddSignalR();
         builder.Services.AddOptions<HubOptions>().Configure<IOptions<NotificationsOptions>>((hub, notifications) =>

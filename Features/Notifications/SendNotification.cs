@@ -3,7 +3,9 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using FastEndpoints;
 using FluentValidation;
+using FluentValidation.Results;
 using MinimalBackend.Features.Users;
+using MinimalBackend.Infrastructure.Security;
 using MinimalBackend.Infrastructure.Validation;
 using Npgsql;
 
@@ -76,7 +78,8 @@ public sealed partial class SendNotificationValidator : Validator<SendNotificati
 /// <summary>
 /// Administrators: enqueues a notification for one user (<c>userId</c>) or for every user (<c>allUsers</c>). It is
 /// stored and pushed by a job, so the answer is 202 whatever the number of users: all users is one job that writes
-/// them in batches (see <see cref="BroadcastNotification"/>).
+/// them in batches (see <see cref="BroadcastNotification"/>). With an <c>Idempotency-Key</c> header, a retry of the
+/// same request within 24 hours gets the first answer again and enqueues nothing (see <see cref="NotificationIdempotencyKeys"/>).
 /// </summary>
 public sealed class SendNotificationEndpoint(NpgsqlDataSource database, NotificationJobs notifications, TimeProvider time)
     : Endpoint<SendNotificationRequest, SendNotificationResponse>
@@ -85,36 +88,79 @@ public sealed class SendNotificationEndpoint(NpgsqlDataSource database, Notifica
     {
         Post("/api/admin/notifications");
         Roles(UserRoles.Admin);
-        Description(d => d.Produces<SendNotificationResponse>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound));
+        Description(d => d
+            .Produces<SendNotificationResponse>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity));
         Summary(s =>
         {
             s.Summary = "Send a notification to one user or to all users (administrators only)";
+            s.Description = "An Idempotency-Key header (any printable ASCII, at most 255 characters; a UUID) makes retries safe: the same key and " +
+                "body within 24 hours get the first answer again (with Idempotent-Replayed: true) and send nothing; the key with another body is 422.";
             s.Responses[StatusCodes.Status202Accepted] = "Enqueued: the notification's id, or for all users the broadcast's";
+            s.Responses[StatusCodes.Status422UnprocessableEntity] = "The Idempotency-Key was used with another body within 24 hours";
         });
     }
 
     public override async Task HandleAsync(SendNotificationRequest req, CancellationToken ct)
     {
+        var keys = HttpContext.Request.Headers[NotificationIdempotencyKeys.Header];
+        if (keys.Count > 1 || (keys.Count == 1 && !NotificationIdempotencyKeys.IsValid(keys[0]!)))
+        {
+            AddError(new ValidationFailure(NotificationIdempotencyKeys.Header,
+                $"'{NotificationIdempotencyKeys.Header}' must be one value of 1 to {NotificationIdempotencyKeys.MaxLength} printable ASCII characters."));
+            await Send.ErrorsAsync(cancellation: ct);
+            return;
+        }
+        var key = keys.Count == 1 ? keys[0] : null;
+        var adminId = User.SignedInUserId()!.Value;
+
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        if (key is not null)
+        {
+            var fingerprint = NotificationIdempotencyKeys.Fingerprint(req);
+            var earlier = await NotificationIdempotencyData.ClaimAsync(connection, transaction, adminId, key, fingerprint, time.GetUtcNow(), ct);
+            if (earlier is not null && !earlier.Fingerprint.AsSpan().SequenceEqual(fingerprint))
+            {
+                await Send.ResultAsync(TypedResults.Problem(
+                    statusCode: StatusCodes.Status422UnprocessableEntity, title: "Idempotency key reused",
+                    detail: $"This {NotificationIdempotencyKeys.Header} was sent with another body within 24 hours. Use a new key for a new request."));
+                return;
+            }
+            if (earlier is not null)
+            {
+                HttpContext.Response.Headers[NotificationIdempotencyKeys.ReplayedHeader] = "true";
+                await Send.StringAsync(earlier.Response, earlier.Status, "application/json", ct);
+                return;
+            }
+        }
+
         var data = req.Data is { ValueKind: JsonValueKind.Object } ? req.Data : null;
         Guid id;
         if (req.AllUsers)
         {
-            id = await notifications.EnqueueForAllUsersAsync(req.Title, req.Body, data, time.GetUtcNow().UtcDateTime, ct);
+            id = await notifications.EnqueueForAllUsersAsync(connection, transaction, req.Title, req.Body, data, time.GetUtcNow().UtcDateTime, ct);
         }
         else
         {
             var userId = req.UserId!.Value;
-            await using (var connection = await database.OpenConnectionAsync(ct))
+            if (!await UserDirectory.ExistsAsync(connection, userId, ct))
             {
-                if (!await UserDirectory.ExistsAsync(connection, userId, ct))
-                {
-                    await Send.ResultAsync(TypedResults.Problem(
-                        statusCode: StatusCodes.Status404NotFound, title: "User not found", detail: $"There is no user with id {userId}."));
-                    return;
-                }
+                // Rolled back with the key: a retry once the user exists is a new request.
+                await Send.ResultAsync(TypedResults.Problem(
+                    statusCode: StatusCodes.Status404NotFound, title: "User not found", detail: $"There is no user with id {userId}."));
+                return;
             }
-            id = await notifications.EnqueueAsync(userId, req.Title, req.Body, data, ct);
+            id = await notifications.EnqueueAsync(connection, transaction, userId, req.Title, req.Body, data, ct);
         }
-        await Send.ResponseAsync(new SendNotificationResponse(id), StatusCodes.Status202Accepted, ct);
+        var response = new SendNotificationResponse(id);
+        if (key is not null)
+        {
+            await NotificationIdempotencyData.SaveAnswerAsync(
+                connection, transaction, adminId, key, StatusCodes.Status202Accepted, JsonSerializer.Serialize(response, JsonSerializerOptions.Web), ct);
+        }
+        await transaction.CommitAsync(ct);
+        await Send.ResponseAsync(response, StatusCodes.Status202Accepted, ct);
     }
 }
