@@ -1,27 +1,27 @@
 using System.Text.Json;
 using Dapper;
 using FastEndpoints;
-using FluentValidation;
 using FluentValidation.Results;
+using MinimalBackend.Infrastructure.Http;
 using MinimalBackend.Infrastructure.Security;
 using Npgsql;
 
 namespace MinimalBackend.Features.Notifications;
 
-public sealed record ListNotificationsRequest(int PageSize = 20, Guid? Cursor = null, bool UnreadOnly = false);
+public sealed record ListNotificationsRequest(int PageSize = Paging.DefaultPageSize, string? Cursor = null, bool UnreadOnly = false);
 
 /// <summary>A stored notification as its owner reads it: the <c>notification</c> message's fields and when it was read.</summary>
 public sealed record NotificationResponse(Guid Id, string Title, string Body, JsonElement Data, DateTime CreatedAt, DateTime? ReadAt);
 
-public sealed record NotificationPageResponse(IReadOnlyList<NotificationResponse> Items, Guid? NextCursor, long UnreadCount);
+/// <summary>A page of notifications (the shared list envelope) and how many of the user's notifications are unread.</summary>
+public sealed record NotificationPageResponse(IReadOnlyList<NotificationResponse> Items, string? NextCursor, long UnreadCount)
+    : ListPage<NotificationResponse>(Items, NextCursor);
 
 public sealed class ListNotificationsValidator : Validator<ListNotificationsRequest>
 {
-    public const int MaxPageSize = 100;
-
     public ListNotificationsValidator()
     {
-        RuleFor(x => x.PageSize).InclusiveBetween(1, MaxPageSize);
+        RuleFor(x => x.PageSize).ValidPageSize();
     }
 }
 
@@ -38,8 +38,8 @@ public sealed class ListNotificationsEndpoint(NpgsqlDataSource database) : Endpo
         Summary(s =>
         {
             s.Summary = "The signed-in user's notifications, newest first, paged";
-            s.Params[nameof(ListNotificationsRequest.PageSize)] = $"Notifications per page, 1 to {ListNotificationsValidator.MaxPageSize}";
-            s.Params[nameof(ListNotificationsRequest.Cursor)] = "The nextCursor of the previous page; omitted for the first page";
+            s.Params[nameof(ListNotificationsRequest.PageSize)] = Paging.PageSizeDescription;
+            s.Params[nameof(ListNotificationsRequest.Cursor)] = Paging.CursorDescription;
             s.Params[nameof(ListNotificationsRequest.UnreadOnly)] = "Only notifications not marked read";
         });
     }
@@ -65,9 +65,11 @@ public static class ListNotificationsData
         NpgsqlConnection connection, Guid? userId, ListNotificationsRequest req, CancellationToken ct)
     {
         DateTime? cursorCreatedAt = null;
-        if (req.Cursor is { } cursor)
+        Guid? cursor = null;
+        if (req.Cursor is not null)
         {
-            cursorCreatedAt = await connection.QuerySingleOrDefaultAsync<DateTime?>(new CommandDefinition(
+            cursor = Guid.TryParse(req.Cursor, out var id) ? id : null;
+            cursorCreatedAt = cursor is null ? null : await connection.QuerySingleOrDefaultAsync<DateTime?>(new CommandDefinition(
                 "SELECT created_at FROM notifications WHERE id = @Id AND user_id = @UserId", new { Id = cursor, UserId = userId }, cancellationToken: ct));
             if (cursorCreatedAt is null)
             {
@@ -85,12 +87,12 @@ public static class ListNotificationsData
             LIMIT @Limit;
             SELECT count(*) FROM notifications WHERE user_id = @UserId AND read_at IS NULL;
             """,
-            new { UserId = userId, req.Cursor, CursorCreatedAt = cursorCreatedAt, Limit = req.PageSize + 1 },
+            new { UserId = userId, Cursor = cursor, CursorCreatedAt = cursorCreatedAt, Limit = req.PageSize + 1 },
             cancellationToken: ct));
         var rows = (await results.ReadAsync<NotificationRow>()).AsList();
         var unread = await results.ReadSingleAsync<long>();
-        var items = rows.Take(req.PageSize).Select(r => r.ToResponse()).ToList();
-        return new NotificationPageResponse(items, rows.Count > req.PageSize ? items[^1].Id : null, unread);
+        var (items, next) = Paging.Cut(rows.Select(r => r.ToResponse()).ToList(), req.PageSize, n => n.Id.ToString());
+        return new NotificationPageResponse(items, next, unread);
     }
 
     private sealed record NotificationRow(Guid Id, string Title, string Body, string Data, DateTime CreatedAt, DateTime? ReadAt)

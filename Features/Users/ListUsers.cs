@@ -1,22 +1,21 @@
 using Dapper;
 using FastEndpoints;
-using FluentValidation;
+using FluentValidation.Results;
+using MinimalBackend.Infrastructure.Http;
 using Npgsql;
 
 namespace MinimalBackend.Features.Users;
 
-public sealed record ListUsersRequest(int Page = 1, int PageSize = 20);
+public sealed record ListUsersRequest(int PageSize = Paging.DefaultPageSize, string? Cursor = null);
 
-public sealed record UserPageResponse(IReadOnlyList<UserResponse> Items, int Page, int PageSize, long TotalCount);
+/// <summary>A page of users (the shared list envelope) and how many users there are in all.</summary>
+public sealed record UserPageResponse(IReadOnlyList<UserResponse> Items, string? NextCursor, long TotalCount) : ListPage<UserResponse>(Items, NextCursor);
 
 public sealed class ListUsersValidator : Validator<ListUsersRequest>
 {
-    public const int MaxPageSize = 100;
-
     public ListUsersValidator()
     {
-        RuleFor(x => x.Page).GreaterThanOrEqualTo(1);
-        RuleFor(x => x.PageSize).InclusiveBetween(1, MaxPageSize);
+        RuleFor(x => x.PageSize).ValidPageSize();
     }
 }
 
@@ -29,36 +28,53 @@ public sealed class ListUsersEndpoint(NpgsqlDataSource database) : Endpoint<List
         Roles(UserRoles.Admin);
         Summary(s =>
         {
-            s.Summary = "All users, paged (administrators only)";
-            s.Params[nameof(ListUsersRequest.Page)] = "1-based page number";
-            s.Params[nameof(ListUsersRequest.PageSize)] = $"Users per page, 1 to {ListUsersValidator.MaxPageSize}";
+            s.Summary = "All users, oldest first, paged (administrators only)";
+            s.Params[nameof(ListUsersRequest.PageSize)] = Paging.PageSizeDescription;
+            s.Params[nameof(ListUsersRequest.Cursor)] = Paging.CursorDescription;
         });
     }
 
     public override async Task HandleAsync(ListUsersRequest req, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        var (users, total) = await ListUsersData.ReadPageAsync(connection, req.Page, req.PageSize, ct);
-        await Send.OkAsync(new UserPageResponse(users, req.Page, req.PageSize, total), ct);
+        var page = await ListUsersData.ReadPageAsync(connection, req, ct);
+        if (page is null)
+        {
+            AddError(new ValidationFailure("cursor", "'cursor' is not a nextCursor this list gave."));
+            await Send.ErrorsAsync(cancellation: ct);
+            return;
+        }
+        await Send.OkAsync(page, ct);
     }
 }
 
 public static class ListUsersData
 {
-    // REVIEW: OFFSET reads and discards every row before the page; past some hundred thousand users, switch to
-    // keyset paging (WHERE (created_at, id) > (@after...)) on the same index.
-    public static async Task<(IReadOnlyList<UserResponse> Users, long Total)> ReadPageAsync(
-        NpgsqlConnection connection, int page, int pageSize, CancellationToken cancellationToken)
+    /// <summary>The page after the cursor's user (keyset paging on the created_at, id order), or null when the cursor names no user.</summary>
+    public static async Task<UserPageResponse?> ReadPageAsync(NpgsqlConnection connection, ListUsersRequest req, CancellationToken cancellationToken)
     {
+        Guid? after = null;
+        if (req.Cursor is not null)
+        {
+            if (!Guid.TryParse(req.Cursor, out var id)
+                || !await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                    "SELECT EXISTS (SELECT 1 FROM users WHERE id = @Id)", new { Id = id }, cancellationToken: cancellationToken)))
+            {
+                return null;
+            }
+            after = id;
+        }
         await using var results = await connection.QueryMultipleAsync(new CommandDefinition(
             $"""
             SELECT count(*) FROM users;
-            SELECT {UserResponse.Columns} FROM users ORDER BY created_at, id LIMIT @PageSize OFFSET @Offset;
+            SELECT {UserResponse.Columns} FROM users
+            {(after is null ? "" : "WHERE (created_at, id) > ((SELECT created_at FROM users WHERE id = @After), @After)")}
+            ORDER BY created_at, id LIMIT @Limit;
             """,
-            new { PageSize = pageSize, Offset = (page - 1L) * pageSize },
+            new { After = after, Limit = req.PageSize + 1 },
             cancellationToken: cancellationToken));
         var total = await results.ReadSingleAsync<long>();
-        var users = (await results.ReadAsync<UserResponse>()).AsList();
-        return (users, total);
+        var (items, next) = Paging.Cut((await results.ReadAsync<UserResponse>()).AsList(), req.PageSize, user => user.Id.ToString());
+        return new UserPageResponse(items, next, total);
     }
 }

@@ -84,13 +84,12 @@ public sealed class QueueAdministration(JobTypeRegistry types, NpgsqlDataSource 
     }
 
     /// <summary>
-    /// A page of one queue's jobs in one state, newest first (the order is total: created_at, then id), with
-    /// at most <paramref name="errorLength"/> characters of each last error.
+    /// A page of one queue's jobs in one state, newest first (the order is total: created_at, then id), after the job
+    /// <paramref name="afterId"/> (keyset paging on jobs_queue_state_created_idx; none: from the newest), with at most
+    /// <paramref name="errorLength"/> characters of each last error. A job deleted meanwhile ends the list.
     /// </summary>
-    // REVIEW: OFFSET reads and discards the rows before the page; if operators page deep into huge lists, page by keyset
-    // (created_at, id) on jobs_queue_state_created_idx instead.
     public async Task<IReadOnlyList<ListedJob>> ListJobsAsync(
-        string queue, string state, long offset, int limit, int errorLength, CancellationToken cancellationToken)
+        string queue, string state, long? afterId, int limit, int errorLength, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         return (await connection.QueryAsync<ListedJob>(new CommandDefinition(
@@ -98,10 +97,11 @@ public sealed class QueueAdministration(JobTypeRegistry types, NpgsqlDataSource 
             SELECT id, type, attempts, max_attempts, created_at, run_at, started_at, finished_at, left(last_error, @ErrorLength) AS last_error
             FROM jobs
             WHERE queue = @Queue AND state = @State
+              AND (@AfterId::bigint IS NULL OR (created_at, id) < ((SELECT created_at FROM jobs WHERE id = @AfterId), @AfterId))
             ORDER BY created_at DESC, id DESC
-            LIMIT @Limit OFFSET @Offset
+            LIMIT @Limit
             """,
-            new { Queue = queue, State = state, Offset = offset, Limit = limit, ErrorLength = errorLength },
+            new { Queue = queue, State = state, AfterId = afterId, Limit = limit, ErrorLength = errorLength },
             cancellationToken: cancellationToken))).AsList();
     }
 

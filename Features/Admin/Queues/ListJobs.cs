@@ -1,14 +1,16 @@
+using System.Globalization;
 using FastEndpoints;
 using FluentValidation;
+using MinimalBackend.Infrastructure.Http;
 using MinimalBackend.Infrastructure.Jobs;
 using MinimalBackend.Infrastructure.Logging;
 
 namespace MinimalBackend.Features.Admin.Queues;
 
-public sealed record ListJobsRequest(string Queue, string State, int Page = 1, int PageSize = 20);
+public sealed record ListJobsRequest(string Queue, string State, int PageSize = Paging.DefaultPageSize, string? Cursor = null);
 
-/// <summary>A page of jobs, newest first; <c>hasMore</c> says whether a next page has any.</summary>
-public sealed record JobPageResponse(string Queue, string State, IReadOnlyList<JobListItem> Items, int Page, int PageSize, bool HasMore);
+/// <summary>A page of jobs, newest first (the shared list envelope), and the queue and state it lists.</summary>
+public sealed record JobPageResponse(IReadOnlyList<JobListItem> Items, string? NextCursor, string Queue, string State) : ListPage<JobListItem>(Items, NextCursor);
 
 /// <summary>A job in a list: <c>lastError</c> is its first <see cref="ListJobsEndpoint.ErrorPreviewLength"/> characters (ending in … when cut); the job's detail has all of it.</summary>
 public sealed record JobListItem(
@@ -16,14 +18,13 @@ public sealed record JobListItem(
 
 public sealed class ListJobsValidator : Validator<ListJobsRequest>
 {
-    public const int MaxPageSize = 100;
-
     public ListJobsValidator()
     {
         RuleFor(x => x.State).Must(state => JobStates.All.Contains(state))
             .WithMessage($"'state' must be one of {string.Join(", ", JobStates.All)}.");
-        RuleFor(x => x.Page).GreaterThanOrEqualTo(1);
-        RuleFor(x => x.PageSize).InclusiveBetween(1, MaxPageSize);
+        RuleFor(x => x.PageSize).ValidPageSize();
+        RuleFor(x => x.Cursor).Must(cursor => cursor is null || long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            .WithMessage("'cursor' is not a nextCursor this list gave.");
     }
 }
 
@@ -43,19 +44,20 @@ public sealed class ListJobsEndpoint(QueueAdministration queues) : Endpoint<List
         {
             s.Summary = "A queue's jobs in one state, newest first, paged (administrators only)";
             s.Params[nameof(ListJobsRequest.State)] = string.Join(", ", JobStates.All);
-            s.Params[nameof(ListJobsRequest.Page)] = "1-based page number";
-            s.Params[nameof(ListJobsRequest.PageSize)] = $"Jobs per page, 1 to {ListJobsValidator.MaxPageSize}";
+            s.Params[nameof(ListJobsRequest.PageSize)] = Paging.PageSizeDescription;
+            s.Params[nameof(ListJobsRequest.Cursor)] = Paging.CursorDescription;
         });
     }
 
     public override async Task HandleAsync(ListJobsRequest req, CancellationToken ct)
     {
         // One more than the page, to learn whether another page follows without counting them all.
-        var jobs = await queues.ListJobsAsync(req.Queue, req.State, (req.Page - 1L) * req.PageSize, req.PageSize + 1, ErrorPreviewLength + 1, ct);
-        var items = jobs.Take(req.PageSize).Select(job => new JobListItem(
+        var after = req.Cursor is null ? (long?)null : long.Parse(req.Cursor, CultureInfo.InvariantCulture);
+        var jobs = await queues.ListJobsAsync(req.Queue, req.State, after, req.PageSize + 1, ErrorPreviewLength + 1, ct);
+        var (items, next) = Paging.Cut(jobs.Select(job => new JobListItem(
             job.Id, job.Type, job.Attempts, job.MaxAttempts, job.CreatedAt, job.RunAt, job.StartedAt, job.FinishedAt,
-            JobSecrets.MaskText(Preview(job.LastError)))).ToList();
-        await Send.OkAsync(new JobPageResponse(req.Queue, req.State, items, req.Page, req.PageSize, jobs.Count > req.PageSize), ct);
+            JobSecrets.MaskText(Preview(job.LastError)))).ToList(), req.PageSize, job => job.Id.ToString(CultureInfo.InvariantCulture));
+        await Send.OkAsync(new JobPageResponse(items, next, req.Queue, req.State), ct);
     }
 
     private static string? Preview(string? error) =>

@@ -20,7 +20,9 @@
   let refreshAgain = false;
   let lastUpdate = null;
   let countLimit = Infinity;
-  const view = { queue: null, state: 'waiting', page: 1, hasMore: false, job: null };
+  // cursors: where each page visited so far starts (null: the newest job), so Previous can go back; nextCursor: the API's.
+  const view = { queue: null, state: 'waiting', cursors: [null], nextCursor: null, job: null };
+  const currentCursor = () => view.cursors[view.cursors.length - 1];
   const cards = new Map();
 
   const $ = (id) => document.getElementById(id);
@@ -175,7 +177,7 @@
     $('jobs').hidden = true;
     closeJob(false);
     $('message').textContent = '';
-    Object.assign(view, { queue: null, state: 'waiting', page: 1, hasMore: false, job: null });
+    Object.assign(view, { queue: null, state: 'waiting', cursors: [null], nextCursor: null, job: null });
     lastUpdate = null;
   }
 
@@ -208,9 +210,11 @@
       $('dashboard').hidden = false;
       renderQueues(summaries);
       if (view.queue) {
-        const jobs = await api('GET', `${queuePath(view.queue)}/jobs?state=${q(view.state)}&page=${view.page}&pageSize=${PAGE_SIZE}`);
+        const cursor = currentCursor();
+        const after = cursor === null ? '' : `&cursor=${q(cursor)}`;
+        const jobs = await api('GET', `${queuePath(view.queue)}/jobs?state=${q(view.state)}&pageSize=${PAGE_SIZE}${after}`);
         stillCurrent();
-        renderJobs(jobs);
+        renderJobs(jobs, cursor);
       }
       if (view.job) await loadJob(stillCurrent);
       lastUpdate = new Date();
@@ -361,7 +365,7 @@
   // ---- Job list ----
 
   function openJobs(queue, state) {
-    Object.assign(view, { queue, state, page: 1 });
+    Object.assign(view, { queue, state, cursors: [null], nextCursor: null });
     $('jobs-queue').value = queue;
     $('jobs-state').value = state;
     $('jobs').hidden = false;
@@ -373,11 +377,11 @@
 
   const formatTime = (value) => (value ? new Date(value).toLocaleString() : '—');
 
-  function renderJobs(page) {
+  function renderJobs(page, cursor) {
     // A list asked for before the admin picked another queue, state or page is stale: the next refresh brings the right one.
-    if (page.queue !== view.queue || page.state !== view.state || page.page !== view.page) return;
+    if (page.queue !== view.queue || page.state !== view.state || cursor !== currentCursor()) return;
     const focusedJob = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.jobId : undefined;
-    view.hasMore = page.hasMore;
+    view.nextCursor = page.nextCursor;
     $('jobs-caption').textContent = `${page.state} jobs of ${page.queue}, newest first`;
     const rows = page.items.map((job) => {
       const open = el('button', { type: 'button', 'data-job-id': String(job.id) }, hidden('Show job '), String(job.id));
@@ -393,9 +397,9 @@
     });
     if (rows.length === 0) rows.push(el('tr', {}, el('td', { colSpan: 7, text: `No ${page.state} jobs on this page.` })));
     $('jobs-table').tBodies[0].replaceChildren(...rows);
-    $('page-label').textContent = `Page ${page.page}`;
-    $('previous-page').disabled = page.page <= 1;
-    $('next-page').disabled = !page.hasMore;
+    $('page-label').textContent = `Page ${view.cursors.length}`;
+    $('previous-page').disabled = view.cursors.length <= 1;
+    $('next-page').disabled = !page.nextCursor;
     if (focusedJob) {
       const again = $('jobs-table').querySelector(`button[data-job-id="${focusedJob}"]`);
       if (again) again.focus();
@@ -480,8 +484,8 @@
     $('close-job').addEventListener('click', () => closeJob());
     $('jobs-queue').addEventListener('change', (e) => openJobs(e.target.value, view.state));
     $('jobs-state').addEventListener('change', (e) => openJobs(view.queue, e.target.value));
-    $('previous-page').addEventListener('click', () => { view.page = Math.max(1, view.page - 1); refresh(); });
-    $('next-page').addEventListener('click', () => { if (view.hasMore) { view.page += 1; refresh(); } });
+    $('previous-page').addEventListener('click', () => { if (view.cursors.length > 1) { view.cursors.pop(); refresh(); } });
+    $('next-page').addEventListener('click', () => { if (view.nextCursor) { view.cursors.push(view.nextCursor); view.nextCursor = null; refresh(); } });
     document.addEventListener('keydown', (e) => {
       if (e.key === 'Escape' && view.job) closeJob();
     });
