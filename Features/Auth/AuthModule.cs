@@ -1,6 +1,7 @@
 using MinimalBackend.Infrastructure.Commands;
 using MinimalBackend.Infrastructure.Http;
 using MinimalBackend.Infrastructure.Security;
+using MinimalBackend.Metrics;
 
 namespace MinimalBackend.Features.Auth;
 
@@ -21,8 +22,8 @@ public static class AuthModule
         builder.Services.AddRateLimiter(AuthRateLimits.AddPolicies);
         builder.Services.AddSingleton<LoginAttemptLimiter>();
         builder.Services.AddSingleton<SessionTokens>();
+        builder.Services.AddMetrics<AuthMetrics>();
         builder.Services.AddCommand<CreateAdminCommand>();
-        AuthMetrics.Initialize();
         return builder;
     }
 

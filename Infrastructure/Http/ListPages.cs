@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using FluentValidation;
 
 namespace MinimalBackend.Infrastructure.Http;
@@ -7,9 +8,11 @@ namespace MinimalBackend.Infrastructure.Http;
 /// list adds of its own (a notification list's <c>unreadCount</c>). Pages are keyed, not numbered: a page is asked
 /// for with the <c>nextCursor</c> of the one before (none for the first) and <c>pageSize</c>; <c>nextCursor</c> is
 /// null on the last page. Rows written meanwhile never shift a page a client is reading, as numbered pages would.
-/// A cursor is opaque to clients: they send back what they were given.
+/// A cursor is opaque to clients: they send back what they were given. Items and nextCursor come first in the JSON.
 /// </summary>
-public record ListPage<TItem>(IReadOnlyList<TItem> Items, string? NextCursor);
+public record ListPage<TItem>(
+    [property: JsonPropertyOrder(-2)] IReadOnlyList<TItem> Items,
+    [property: JsonPropertyOrder(-1)] string? NextCursor);
 
 /// <summary>The one paging rule of every list: <c>pageSize</c> from 1 to <see cref="MaxPageSize"/>, <see cref="DefaultPageSize"/> when omitted.</summary>
 public static class Paging

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using MinimalBackend.Tests.Support;
 
@@ -12,9 +11,12 @@ namespace MinimalBackend.Tests.Features.Auth;
 /// later it revokes the session. The clock is the service's TimeProvider, moved by the tests; these tests use
 /// refresh tokens only, since access tokens are checked against the real clock.
 /// </summary>
-[Collection(PostgresTests.Name)]
+[Collection(nameof(RefreshReuseGraceTests))]
 public sealed class RefreshReuseGraceTests(RefreshReuseGraceTests.FakeClockHost service) : IClassFixture<RefreshReuseGraceTests.FakeClockHost>
 {
+    [CollectionDefinition(nameof(RefreshReuseGraceTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
 
     private readonly HttpClient _client = service.Client;
@@ -103,7 +105,6 @@ public sealed class RefreshReuseGraceTests(RefreshReuseGraceTests.FakeClockHost 
     {
         public FakeTimeProvider Clock { get; } = new(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
 
-        protected override ServiceHost CreateHost(string connectionString) =>
-            new(connectionString, services: services => services.AddSingleton<TimeProvider>(Clock));
+        protected override ServiceHost CreateHost(string connectionString) => new(connectionString) { Time = Clock };
     }
 }

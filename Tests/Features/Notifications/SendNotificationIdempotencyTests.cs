@@ -10,9 +10,12 @@ using Npgsql;
 namespace MinimalBackend.Tests.Features.Notifications;
 
 /// <summary>The Idempotency-Key header of POST /api/admin/notifications: retries get the first answer and send nothing more.</summary>
-[Collection(PostgresTests.Name)]
+[Collection(nameof(SendNotificationIdempotencyTests))]
 public sealed class SendNotificationIdempotencyTests(ServiceFixture service) : IClassFixture<ServiceFixture>
 {
+    [CollectionDefinition(nameof(SendNotificationIdempotencyTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private readonly HttpClient _client = service.Client;
 
     [Fact]

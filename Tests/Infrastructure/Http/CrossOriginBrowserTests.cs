@@ -12,10 +12,13 @@ namespace MinimalBackend.Tests.Infrastructure.Http;
 /// API with fetch and connects to the notifications hub with the browser build of @microsoft/signalr (npm, pinned in
 /// Tests/Client). The service allows the first page's origin and not the second's: the browser itself refuses the latter.
 /// </summary>
-[Collection(PostgresTests.Name)]
+[Collection(nameof(CrossOriginBrowserTests))]
 public sealed class CrossOriginBrowserTests(CrossOriginBrowserTests.TwoOrigins origins, ChromiumFixture chromium)
     : IClassFixture<CrossOriginBrowserTests.TwoOrigins>, IClassFixture<ChromiumFixture>
 {
+    [CollectionDefinition(nameof(CrossOriginBrowserTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     // Register, follow Location, sign in, read the account: each step a cross-origin fetch the way an app would make it.
     private const string FetchFlow = """
         async ({ api, email, password, displayName }) => {

@@ -6,9 +6,12 @@ using MinimalBackend.Tests.Support;
 namespace MinimalBackend.Tests.Infrastructure.Http;
 
 /// <summary>CORS as a browser sees it, spoken by hand over the socket: preflights and actual requests, allowed and refused origins.</summary>
-[Collection(PostgresTests.Name)]
+[Collection(nameof(CrossOriginTests))]
 public sealed class CrossOriginTests(CrossOriginTests.AllowedOriginHost service) : IClassFixture<CrossOriginTests.AllowedOriginHost>
 {
+    [CollectionDefinition(nameof(CrossOriginTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     public const string AllowedOrigin = "http://app.example.test:5173";
     private const string OtherOrigin = "http://evil.example.test";
 
