@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using MinimalBackend.Tests.Support;
 using Snapshooter.Xunit;
 
