@@ -16,20 +16,24 @@ public sealed class PasswordHasher : IDisposable
     /// <summary>What a 503 from an endpoint that hashes means, for its OpenAPI description.</summary>
     public const string BusyDescription = "Password hashing is busy for longer than PasswordHashing:MaxExpectedWait; try again after Retry-After";
 
-    private readonly PasswordHasher<Account> _hasher;
+    private readonly IPasswordHasher<PasswordHasher> _hasher;
     private readonly ConcurrencyLimiter _slots;
     private readonly HashAdmission _admission;
     private readonly TimeProvider _time;
     private readonly string _dummyHash;
 
     public PasswordHasher(IOptions<PasswordHashingOptions> options, TimeProvider time)
+        : this(options, Algorithm(options.Value), time)
     {
+    }
+
+    /// <summary>With the hashing algorithm given (the tests wrap <see cref="Algorithm"/> to count the hashes computed).</summary>
+    public PasswordHasher(IOptions<PasswordHashingOptions> options, IPasswordHasher<PasswordHasher> algorithm, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(options);
         var settings = options.Value;
-        _hasher = new PasswordHasher<Account>(Options.Create(new PasswordHasherOptions
-        {
-            CompatibilityMode = PasswordHasherCompatibilityMode.IdentityV3,
-            IterationCount = settings.IterationCount,
-        }));
+        _hasher = algorithm;
         _slots = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
         {
             PermitLimit = settings.EffectiveMaxConcurrentHashes,
@@ -40,14 +44,25 @@ public sealed class PasswordHasher : IDisposable
         _time = time;
         // The dummy hash is made now, and its time is the first estimate of a hash's, before any sign-in is measured.
         var started = time.GetTimestamp();
-        _dummyHash = _hasher.HashPassword(Account.Instance, "a password nobody has, hashed with the current settings");
+        _dummyHash = _hasher.HashPassword(this, "a password nobody has, hashed with the current settings");
         _admission = new HashAdmission(settings.EffectiveMaxConcurrentHashes, settings.MaxExpectedWait, time.GetElapsedTime(started));
+    }
+
+    /// <summary>The algorithm at these settings. Its user type is unused (PasswordHasher&lt;T&gt; never looks at the user).</summary>
+    public static IPasswordHasher<PasswordHasher> Algorithm(PasswordHashingOptions settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return new PasswordHasher<PasswordHasher>(Options.Create(new PasswordHasherOptions
+        {
+            CompatibilityMode = PasswordHasherCompatibilityMode.IdentityV3,
+            IterationCount = settings.IterationCount,
+        }));
     }
 
     public async Task<string> HashAsync(string password, CancellationToken cancellationToken)
     {
         using var slot = await AcquireSlotAsync(cancellationToken);
-        return slot.Measure(() => _hasher.HashPassword(Account.Instance, password));
+        return slot.Measure(() => _hasher.HashPassword(this, password));
     }
 
     /// <summary>
@@ -60,7 +75,7 @@ public sealed class PasswordHasher : IDisposable
         try
         {
             var hash = storedHash ?? _dummyHash;
-            var result = slot.Measure(() => _hasher.VerifyHashedPassword(Account.Instance, hash, password));
+            var result = slot.Measure(() => _hasher.VerifyHashedPassword(this, hash, password));
             return storedHash is null ? PasswordVerificationResult.Failed : result;
         }
         catch (FormatException)
@@ -119,11 +134,5 @@ public sealed class PasswordHasher : IDisposable
                 owner._admission.Abandoned();
             }
         }
-    }
-
-    /// <summary>The hasher's user type; PasswordHasher&lt;T&gt; never looks at it.</summary>
-    private sealed class Account
-    {
-        public static readonly Account Instance = new();
     }
 }
