@@ -7,9 +7,12 @@ namespace MinimalBackend.Tests.Features.Users;
 
 // The one email identity rule, against the real users table: whatever spelling reaches an account counts
 // against that account's sign-in limit. The class's host has migrated the database.
-[Collection(PostgresTests.Name)]
+[Collection(nameof(UserAccountsTests))]
 public sealed class UserAccountsTests(ServiceFixture service) : IClassFixture<ServiceFixture>
 {
+    [CollectionDefinition(nameof(UserAccountsTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     // Letters with the spellings that reach the same mailbox or look as if they should: ASCII case, the Kelvin
     // and Angstrom signs, fullwidth forms, the long s, ligatures, decomposed accents, Turkish and Greek cases.
     private static readonly (string Letter, string[] Spellings)[] Letters =

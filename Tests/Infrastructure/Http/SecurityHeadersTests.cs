@@ -5,9 +5,12 @@ namespace MinimalBackend.Tests.Infrastructure.Http;
 
 // Headers and methods a hostile client or a browser meets: nosniff on every answer, /metrics read-only,
 // the API document and its page each behind a setting.
-[Collection(PostgresTests.Name)]
+[Collection(nameof(SecurityHeadersTests))]
 public sealed class SecurityHeadersTests(ServiceFixture service, DatabaseFixture database) : IClassFixture<ServiceFixture>
 {
+    [CollectionDefinition(nameof(SecurityHeadersTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private readonly HttpClient _client = service.Client;
 
     [Theory]
