@@ -1,6 +1,9 @@
 using MinimalBackend.Infrastructure.Commands;
 using MinimalBackend.Infrastructure.Http;
+using MinimalBackend.Infrastructure.OpenApi;
 using MinimalBackend.Infrastructure.Security;
+
+[assembly: ApiTag("Auth", "Accounts and sessions: register, sign in, refresh the tokens, sign out. No access token needed.")]
 
 namespace MinimalBackend.Features.Auth;
 
