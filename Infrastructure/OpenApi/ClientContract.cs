@@ -61,12 +61,11 @@ internal static class ClientContract
     private static void ApplyInfo(JsonObject document, ApiDocumentOptions options)
     {
         var info = document["info"]!.AsObject();
+        // Says nothing of any feature: the operations and the tags their features declare describe themselves.
         info["description"] = """
-            The JSON API of MinimalBackend for web and mobile clients. Sign in with `login` (or `register` first), send the
-            access token as `Authorization: Bearer <accessToken>`, and exchange the refresh token with `refresh` before the
-            access token expires (`expiresIn` seconds). Every error is RFC 9457 problem details (`application/problem+json`,
-            the `ProblemDetails` schema). Real-time notifications come over the SignalR hub at `/hubs/notifications`
-            (not an operation of this document; see the README).
+            The JSON API of MinimalBackend for web and mobile clients. An operation that needs an access token says so
+            in its description, with the role it needs, and takes it as `Authorization: Bearer <accessToken>`. Every
+            error is RFC 9457 problem details (`application/problem+json`, the `ProblemDetails` schema) with a `traceId`.
             """;
         var contact = new JsonObject { ["name"] = options.ContactName };
         if (!string.IsNullOrEmpty(options.ContactUrl))
