@@ -7,12 +7,15 @@ namespace MinimalBackend.Tests.Infrastructure.OpenApi;
 // The live document through the two linters API tooling runs in CI: Redocly's recommended ruleset and Spectral's
 // spectral:oas, at the versions Tests/Client/package-lock.json pins, with the rules Tests/Client/redocly.yaml and
 // .spectral.yaml turn off (each with its reason).
-[Collection(PostgresTests.Name)]
+[Collection(nameof(ApiLintTests))]
 public sealed class ApiLintTests(ServiceFixture service) : IClassFixture<ServiceFixture>, IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("minimal-backend-openapi-").FullName;
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [CollectionDefinition(nameof(ApiLintTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
 
     [Fact]
     public async Task Redocly_recommended_rules_find_no_error_and_no_warning()

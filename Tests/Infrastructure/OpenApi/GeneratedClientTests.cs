@@ -6,13 +6,16 @@ namespace MinimalBackend.Tests.Infrastructure.OpenApi;
 // The contract test of the document: the TypeScript client a front-end developer would generate from it
 // (openapi-typescript + openapi-fetch, @microsoft/signalr for the hub), compiled strictly and run against the service.
 // A document change that breaks generated clients fails here: at generation, at compile time, or in the flow.
-[Collection(PostgresTests.Name)]
+[Collection(nameof(GeneratedClientTests))]
 public sealed class GeneratedClientTests(ServiceFixture service) : IClassFixture<ServiceFixture>, IDisposable
 {
     private const string Flow = "src/flow.ts";
     private readonly string _directory = Directory.CreateTempSubdirectory("minimal-backend-client-").FullName;
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [CollectionDefinition(nameof(GeneratedClientTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
 
     [Fact]
     public async Task A_client_generated_from_the_live_document_compiles_strictly_and_runs_a_whole_session()
