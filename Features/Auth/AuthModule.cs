@@ -1,6 +1,10 @@
 using MinimalBackend.Infrastructure.Commands;
 using MinimalBackend.Infrastructure.Http;
+using MinimalBackend.Infrastructure.OpenApi;
 using MinimalBackend.Infrastructure.Security;
+using MinimalBackend.Metrics;
+
+[assembly: ApiTag("Auth", "Accounts and sessions: register, sign in, refresh the tokens, sign out. No access token needed.")]
 
 namespace MinimalBackend.Features.Auth;
 
@@ -19,8 +23,8 @@ public static class AuthModule
         builder.Services.AddRateLimiter(AuthRateLimits.AddPolicies);
         builder.Services.AddSingleton<LoginAttemptLimiter>();
         builder.Services.AddSingleton<SessionTokens>();
+        builder.Services.AddMetrics<AuthMetrics>();
         builder.Services.AddCommand<CreateAdminCommand>();
-        AuthMetrics.Initialize();
         return builder;
     }
 

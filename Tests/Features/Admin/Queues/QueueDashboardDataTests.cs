@@ -9,9 +9,12 @@ namespace MinimalBackend.Tests.Features.Admin.Queues;
 
 // The queue dashboard's SQL on the jobs engine's tables, on databases of each test's own: what it pauses, counts and retries
 // must be only that test's jobs.
-[Collection(PostgresTests.Name)]
+[Collection(nameof(QueueDashboardDataTests))]
 public sealed class QueueDashboardDataTests(DatabaseFixture database)
 {
+    [CollectionDefinition(nameof(QueueDashboardDataTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private static readonly CancellationToken None = CancellationToken.None;
 
     [Fact]
