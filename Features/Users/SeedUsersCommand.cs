@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Dapper;
 using MinimalBackend.Infrastructure.Commands;
+using MinimalBackend.Infrastructure.Database;
 using MinimalBackend.Infrastructure.Security;
 using Npgsql;
 using NpgsqlTypes;
@@ -13,7 +14,7 @@ namespace MinimalBackend.Features.Users;
 /// on its own would cost 10,000 times the deliberate cost of one hash. <c>seed --total 200</c> adds only
 /// as many as the table lacks to hold 200 users, so running it again adds none (<c>./ops/run --demo</c>).
 /// </summary>
-public sealed class SeedUsersCommand(NpgsqlDataSource database, PasswordHasher passwords, IHostEnvironment environment) : IConsoleCommand
+public sealed class SeedUsersCommand([FromKeyedServices(DatabaseModule.SessionConnections)] NpgsqlDataSource database, PasswordHasher passwords, IHostEnvironment environment) : IConsoleCommand
 {
     public const string Password = "seeded-password";
     public const int DefaultCount = 100;
