@@ -14,7 +14,7 @@ public sealed record RescuedJob(long Id, string Queue, string Type, string State
 
 /// <summary>
 /// Every statement the job machinery runs on the <c>jobs</c> table (0003_jobs.sql); an operator's statements
-/// are in <see cref="QueueAdministration"/>. Statements that change a leased job check the lease owner, so a
+/// are the queue dashboard's (Features/Admin/Queues/QueueDashboardData.cs), over <see cref="JobQueues"/>. Statements that change a leased job check the lease owner, so a
 /// worker that lost its lease can never overwrite what the job's new worker recorded.
 /// Enqueues run in the caller's transaction; everything else on <see cref="JobBookkeepingDatabase"/>.
 /// </summary>

@@ -15,7 +15,7 @@ public sealed record JobDetailsResponse(
     string? LeaseOwner, DateTime? LeaseExpiresAt, string? LastError);
 
 /// <summary>One job of a queue with its payload and whole last error; 404 when the queue has no such job.</summary>
-public sealed class GetJobEndpoint(QueueAdministration queues) : Endpoint<GetJobRequest, JobDetailsResponse>
+public sealed class GetJobEndpoint(QueueDashboardData queues) : Endpoint<GetJobRequest, JobDetailsResponse>
 {
     public override void Configure()
     {

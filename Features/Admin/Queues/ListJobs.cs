@@ -29,7 +29,7 @@ public sealed class ListJobsValidator : Validator<ListJobsRequest>
 }
 
 /// <summary>One queue's jobs in one state, newest first, a page at a time.</summary>
-public sealed class ListJobsEndpoint(QueueAdministration queues) : Endpoint<ListJobsRequest, JobPageResponse>
+public sealed class ListJobsEndpoint(QueueDashboardData queues) : Endpoint<ListJobsRequest, JobPageResponse>
 {
     public const int ErrorPreviewLength = 300;
 
@@ -53,9 +53,7 @@ public sealed class ListJobsEndpoint(QueueAdministration queues) : Endpoint<List
     {
         // One more than the page, to learn whether another page follows without counting them all.
         var jobs = await queues.ListJobsAsync(req.Queue, req.State, (req.Page - 1L) * req.PageSize, req.PageSize + 1, ErrorPreviewLength + 1, ct);
-        var items = jobs.Take(req.PageSize).Select(job => new JobListItem(
-            job.Id, job.Type, job.Attempts, job.MaxAttempts, job.CreatedAt, job.RunAt, job.StartedAt, job.FinishedAt,
-            JobSecrets.MaskText(Preview(job.LastError)))).ToList();
+        var items = jobs.Take(req.PageSize).Select(job => job with { LastError = JobSecrets.MaskText(Preview(job.LastError)) }).ToList();
         await Send.OkAsync(new JobPageResponse(req.Queue, req.State, items, req.Page, req.PageSize, jobs.Count > req.PageSize), ct);
     }
 

@@ -13,7 +13,7 @@ public sealed record RetriedJobResponse(long Id, string Queue, [property: Closed
 /// Runs a failed or dead job again now, with a fresh set of attempts; 409 for a job in any other state
 /// (waiting and active jobs run anyway, completed ones ran).
 /// </summary>
-public sealed class RetryJobEndpoint(QueueAdministration queues, QueueAudit audit) : Endpoint<RetryJobRequest, RetriedJobResponse>
+public sealed class RetryJobEndpoint(QueueDashboardData queues, QueueAudit audit) : Endpoint<RetryJobRequest, RetriedJobResponse>
 {
     public override void Configure()
     {
