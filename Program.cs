@@ -19,6 +19,9 @@ var builder = WebApplication.CreateBuilder(args);
 // Logging: Serilog from the Serilog section, one event per request
 builder.AddSerilogLogging();
 
+// Time: one clock for every feature (tokens, rate-limit windows, ...), which tests replace with a FakeTimeProvider
+builder.Services.AddSingleton(TimeProvider.System);
+
 // Errors: RFC 9457 problem details for every failure
 builder.AddProblemDetailsForAllErrors();
 

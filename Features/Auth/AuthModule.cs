@@ -1,6 +1,7 @@
 using MinimalBackend.Infrastructure.Commands;
 using MinimalBackend.Infrastructure.Http;
 using MinimalBackend.Infrastructure.Security;
+using MinimalBackend.Metrics;
 
 namespace MinimalBackend.Features.Auth;
 
@@ -25,8 +26,8 @@ public static class AuthModule
         builder.Services.AddSingleton<SessionTokens>();
         builder.Services.AddTransient<PruneRefreshTokens>();
         builder.Services.AddHostedService<RefreshTokenHousekeepingSchedule>();
+        builder.Services.AddMetrics<AuthMetrics>();
         builder.Services.AddCommand<CreateAdminCommand>();
-        AuthMetrics.Initialize();
         return builder;
     }
 

@@ -100,7 +100,7 @@ internal sealed partial class PostgresChannelListener : BackgroundService
     private readonly Gauge _connected;
 
     public PostgresChannelListener(IConfiguration configuration, IOptions<DatabaseOptions> options, IEnumerable<IChannelSubscriber> subscribers,
-        CollectorRegistry registry, TimeProvider time, ILogger<PostgresChannelListener> logger)
+        IMetricFactory metrics, TimeProvider time, ILogger<PostgresChannelListener> logger)
     {
         _byChannel = subscribers
             .GroupBy(s => PostgresChannels.ValidName(s.Channel), StringComparer.Ordinal)
@@ -112,7 +112,9 @@ internal sealed partial class PostgresChannelListener : BackgroundService
         _database = NpgsqlDataSource.Create(connectionString);
         _time = time;
         _logger = logger;
-        _connected = Prometheus.Metrics.WithCustomRegistry(registry).CreateGauge(
+        ArgumentNullException.ThrowIfNull(metrics);
+        // On the host's registry; 0 from startup until the first connection.
+        _connected = metrics.CreateGauge(
             "postgres_listener_connected",
             "1 while this instance's LISTEN connection to PostgreSQL is up (jobs start on NOTIFY, notifications are pushed); " +
             "0 while it reconnects (jobs start only by polling, pushes wait until it is back).");

@@ -8,7 +8,7 @@ namespace MinimalBackend.Infrastructure.Jobs;
 /// exactly when the caller's other writes do: a rolled-back registration leaves no welcome email behind.
 /// Features wrap this in their own small public type (<c>EmailJobs</c>, <c>NotificationJobs</c>).
 /// </summary>
-public sealed class JobEnqueuer(JobTypeRegistry types, EnqueuedJobsCounter enqueued, NpgsqlDataSource database)
+public sealed class JobEnqueuer(JobTypeRegistry types, EnqueuedJobsCounter enqueued, NpgsqlDataSource database, QueueMetrics metrics)
 {
     /// <summary>Enqueues one job in the caller's transaction; it becomes visible to workers when that commits.</summary>
     public async Task<long> EnqueueAsync<TPayload>(
@@ -41,7 +41,7 @@ public sealed class JobEnqueuer(JobTypeRegistry types, EnqueuedJobsCounter enque
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var (ids, _) = await JobTable.InsertAsync(connection, transaction, type, Serialize([payload]), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        QueueMetrics.CountEnqueued(type.Queue, ids.Length);
+        metrics.CountEnqueued(type.Queue, ids.Length);
         return ids[0];
     }
 

@@ -9,9 +9,12 @@ using Npgsql;
 
 namespace MinimalBackend.Tests.Features.Auth;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(PruneRefreshTokensTests))]
 public sealed class PruneRefreshTokensTests(ServiceFixture service) : IClassFixture<ServiceFixture>
 {
+    [CollectionDefinition(nameof(PruneRefreshTokensTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private readonly HttpClient _client = service.Client;
 
     [Fact]

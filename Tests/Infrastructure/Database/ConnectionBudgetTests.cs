@@ -5,9 +5,12 @@ using Serilog.Events;
 
 namespace MinimalBackend.Tests.Infrastructure.Database;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(ConnectionBudgetTests))]
 public sealed class ConnectionBudgetTests(DatabaseFixture database)
 {
+    [CollectionDefinition(nameof(ConnectionBudgetTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private const string BudgetCheck = "MinimalBackend.Infrastructure.Database.ConnectionBudgetCheck";
 
     [Fact]

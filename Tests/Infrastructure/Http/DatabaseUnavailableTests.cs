@@ -7,9 +7,12 @@ using static MinimalBackend.Tests.Support.ProblemResponses;
 
 namespace MinimalBackend.Tests.Infrastructure.Http;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(DatabaseUnavailableTests))]
 public sealed class DatabaseUnavailableTests(ServiceFixture service) : IClassFixture<ServiceFixture>
 {
+    [CollectionDefinition(nameof(DatabaseUnavailableTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private readonly HttpClient _client = service.Client;
 
     [Fact]

@@ -8,9 +8,12 @@ using Serilog.Core;
 
 namespace MinimalBackend.Tests.Infrastructure.Jobs;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(LeaseRenewalTests))]
 public sealed class LeaseRenewalTests(DatabaseFixture database)
 {
+    [CollectionDefinition(nameof(LeaseRenewalTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private const string Rescuer = "MinimalBackend.Infrastructure.Jobs.RescueExpiredJobLeases";
 
     [Fact]
