@@ -47,8 +47,10 @@ public sealed class DatabaseOutageTests(FaultCluster cluster) : IClassFixture<Fa
         await WaitForListenerAsync(connectionString);
         var traffic = RequestLoop.Start(client, account.AccessToken);
 
+        Assert.Equal(1, await ListenerGaugeAsync(client));
         await cluster.Server.StopAsync();
         await WaitForReadinessAsync(client, HttpStatusCode.ServiceUnavailable);
+        await Eventually.UntilAsync(() => ListenerGaugeAsync(client), value => value == 0, "postgres_listener_connected to read 0");
         await traffic.WaitForAsync(HttpStatusCode.ServiceUnavailable);
         var down = await client.GetAsync("/api/users/me", account.AccessToken);
         await AssertProblemAsync(down, HttpStatusCode.ServiceUnavailable);
@@ -57,6 +59,7 @@ public sealed class DatabaseOutageTests(FaultCluster cluster) : IClassFixture<Fa
         await cluster.Server.StartAsync();
         await WaitForReadinessAsync(client, HttpStatusCode.OK);
         await WaitForListenerAsync(connectionString);
+        await Eventually.UntilAsync(() => ListenerGaugeAsync(client), value => value == 1, "postgres_listener_connected to read 1");
         var job = (await TestJobs.EnqueueAsync(host, connectionString, TestJobs.Payloads(1))).Single();
         await Eventually.UntilAsync(() => Task.FromResult(runs.Of(job).Count), started => started == 1, "the job enqueued after recovery to start");
         var notification = await host.Services.GetRequiredService<NotificationJobs>().EnqueueAsync(account.Id, "Back", "The database is back.", null, CancellationToken.None);
@@ -240,6 +243,9 @@ public sealed class DatabaseOutageTests(FaultCluster cluster) : IClassFixture<Fa
             }
         }, listeners => listeners == 1, "the LISTEN connection");
     }
+
+    private static async Task<double> ListenerGaugeAsync(HttpClient client) =>
+        (await MetricsText.ScrapeAsync(client)).Value("postgres_listener_connected");
 
     private static Task<int> CountListenersAsync(NpgsqlConnection connection, string database) =>
         connection.ExecuteScalarAsync<int>("SELECT count(*)::int FROM pg_stat_activity WHERE datname = @Database AND application_name = @Listener",
