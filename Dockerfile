@@ -3,12 +3,14 @@
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig MinimalBackend.csproj ./
-RUN dotnet restore MinimalBackend.csproj
+# ReadyToRun code is per platform: restore and publish for the image's.
+ARG TARGETARCH
+RUN dotnet restore MinimalBackend.csproj -a $TARGETARCH
 COPY Program.cs appsettings.json ./
 COPY Features/ Features/
 COPY Infrastructure/ Infrastructure/
 COPY Metrics/ Metrics/
-RUN dotnet publish MinimalBackend.csproj -c Release -o /app --no-restore
+RUN dotnet publish MinimalBackend.csproj -c Release -a $TARGETARCH -o /app --no-restore
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app

@@ -10,8 +10,15 @@ public static class DatabaseModule
     public const string ConnectionStringName = "Postgres";
 
     /// <summary>
-    /// The API's pooled <see cref="NpgsqlDataSource"/> sized by <see cref="DatabaseOptions"/>, the readiness check
-    /// (on a connection of its own), the connection budget check, and 503 with Retry-After for requests that fail because the database is
+    /// The key of the <see cref="NpgsqlDataSource"/> for work that needs one connection to itself across commands
+    /// (session advisory locks, COPY; the LISTEN connection has one of its own): requests' commands may be multiplexed, these never are.
+    /// </summary>
+    public const string SessionConnections = "sessions";
+
+    /// <summary>
+    /// One pooled <see cref="NpgsqlDataSource"/> for the requests (<see cref="DatabaseOptions"/>), one for
+    /// connection-bound work (<see cref="SessionConnections"/>), the readiness check (on a connection of its own),
+    /// the connection budget check, and 503 with Retry-After for requests that fail because the database is
     /// unavailable (<see cref="DatabaseUnavailableExceptionHandler"/>).
     /// </summary>
     public static WebApplicationBuilder AddDatabase(this WebApplicationBuilder builder)
@@ -21,23 +28,20 @@ public static class DatabaseModule
 
         builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidation>();
-
         // Resolved from the final configuration (not read while the builder runs), so hosts that add
         // configuration late, like the test host, are honoured.
         builder.Services.AddSingleton(services =>
-        {
-            var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-            var connectionString = ConnectionString(services.GetRequiredService<IConfiguration>(), options.MaxPoolSize, options);
-            connectionString.Multiplexing = options.Multiplexing;
-            connectionString.MaxAutoPrepare = options.MaxAutoPrepare;
-            return new NpgsqlDataSourceBuilder(connectionString.ConnectionString).Build();
-        });
-        builder.Services.AddSingleton(services =>
-            new ConnectionPoolBudget("api", services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MaxPoolSize));
+            NpgsqlDataSource.Create(services.GetRequiredService<IOptions<DatabaseOptions>>().Value.ForRequests(ConnectionString(services))));
+        builder.Services.AddKeyedSingleton(SessionConnections, (services, _) =>
+            NpgsqlDataSource.Create(DatabaseOptions.ForSessions(ConnectionString(services))));
+        builder.Services.AddSingleton(services => new MigrationRunner(
+            services.GetRequiredKeyedService<NpgsqlDataSource>(SessionConnections), services.GetRequiredService<ILogger<MigrationRunner>>()));
+        // The requests' pool counts what the connection string finally says, which may set its own maximum.
+        builder.Services.AddSingleton(services => new ConnectionPoolBudget("api",
+            new NpgsqlConnectionStringBuilder(services.GetRequiredService<IOptions<DatabaseOptions>>().Value.ForRequests(ConnectionString(services))).MaxPoolSize));
+        builder.Services.AddSingleton(new ConnectionPoolBudget("sessions", DatabaseOptions.SessionPoolSize));
         builder.Services.AddHostedService<ConnectionBudgetCheck>();
         builder.Services.AddExceptionHandler<DatabaseUnavailableExceptionHandler>();
-
-        builder.Services.AddSingleton<MigrationRunner>();
         builder.Services.AddSingleton<PostgresReadinessCheck>();
         builder.Services.AddSingleton(new ConnectionPoolBudget("readiness", 1));
         builder.Services.AddHealthChecks()
@@ -46,24 +50,31 @@ public static class DatabaseModule
     }
 
     /// <summary>
-    /// <c>ConnectionStrings:Postgres</c> for one pool: its maximum size, and <see cref="DatabaseOptions.PoolTimeout"/>
-    /// as the wait for a connection, whatever the connection string says.
+    /// <c>ConnectionStrings:Postgres</c> for one of the pools this service sizes itself (the jobs' bookkeeping, the
+    /// LISTEN connection, readiness): its maximum size, and <see cref="DatabaseOptions.PoolTimeout"/> as the wait for a connection.
     /// </summary>
     public static NpgsqlConnectionStringBuilder ConnectionString(IConfiguration configuration, int maxPoolSize, DatabaseOptions options)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(options);
-        var connectionString = configuration.GetConnectionString(ConnectionStringName);
-        if (string.IsNullOrWhiteSpace(connectionString))
+        var builder = new NpgsqlConnectionStringBuilder(Required(configuration.GetConnectionString(ConnectionStringName)))
         {
-            throw new InvalidOperationException(
-                $"ConnectionStrings:{ConnectionStringName} is not set (environment variable ConnectionStrings__{ConnectionStringName}). " +
-                "./ops/run starts a local PostgreSQL and sets it for you.");
-        }
-        var builder = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = maxPoolSize, Timeout = options.PoolTimeoutSeconds };
+            MaxPoolSize = maxPoolSize,
+            Timeout = options.PoolTimeoutSeconds,
+        };
         builder.MinPoolSize = Math.Min(builder.MinPoolSize, maxPoolSize);
         return builder;
     }
+
+    private static string ConnectionString(IServiceProvider services) =>
+        Required(services.GetRequiredService<IConfiguration>().GetConnectionString(ConnectionStringName));
+
+    private static string Required(string? connectionString) =>
+        string.IsNullOrWhiteSpace(connectionString)
+            ? throw new InvalidOperationException(
+                $"ConnectionStrings:{ConnectionStringName} is not set (environment variable ConnectionStrings__{ConnectionStringName}). " +
+                "./ops/run starts a local PostgreSQL and sets it for you.")
+            : connectionString;
 
     /// <summary>Brings the schema up to date before the service accepts traffic.</summary>
     public static async Task MigrateDatabaseAsync(this WebApplication app)

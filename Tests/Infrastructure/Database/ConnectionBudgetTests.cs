@@ -16,12 +16,12 @@ public sealed class ConnectionBudgetTests(DatabaseFixture database)
     [Fact]
     public async Task A_budget_the_server_cannot_hold_is_a_startup_warning_that_names_each_pool_and_the_numbers()
     {
-        // The test cluster has max_connections = 300: two instances of 400 + 10 + 1 + 1 cannot fit.
+        // The test cluster has max_connections = 300: two instances of 400 + 2 + 1 + 10 + 1 cannot fit.
         var budget = await StartAndReadBudgetAsync(new() { ["Database:MaxPoolSize"] = "400", ["Jobs:MaxPoolSize"] = "10", ["Database:Instances"] = "2" });
 
         Assert.Equal(LogEventLevel.Warning, budget.Level);
-        Assert.Equal(("412", "2", "824"), (budget.Scalar("PerInstance"), budget.Scalar("Instances"), budget.Scalar("Needed")));
-        Assert.Equal("api 400, readiness 1, jobs 10, listener 1", budget.Scalar("Pools"));
+        Assert.Equal(("414", "2", "828"), (budget.Scalar("PerInstance"), budget.Scalar("Instances"), budget.Scalar("Needed")));
+        Assert.Equal("api 400, sessions 2, readiness 1, jobs 10, listener 1", budget.Scalar("Pools"));
         Assert.Contains("too many clients", budget.RenderMessage(), StringComparison.Ordinal);
     }
 
@@ -31,8 +31,8 @@ public sealed class ConnectionBudgetTests(DatabaseFixture database)
         var budget = await StartAndReadBudgetAsync([]);
 
         Assert.Equal(LogEventLevel.Information, budget.Level);
-        Assert.Equal(("42", "2"), (budget.Scalar("PerInstance"), budget.Scalar("Instances")));
-        Assert.Equal("api 30, readiness 1, jobs 10, listener 1", budget.Scalar("Pools"));
+        Assert.Equal(("22", "2"), (budget.Scalar("PerInstance"), budget.Scalar("Instances")));
+        Assert.Equal("api 8, sessions 2, readiness 1, jobs 10, listener 1", budget.Scalar("Pools"));
     }
 
     private async Task<LogEvent> StartAndReadBudgetAsync(Dictionary<string, string?> settings)
