@@ -8,6 +8,9 @@ public sealed class AuthOptions
     /// <summary>How long a refresh token stays usable after it is issued; each refresh issues a new one.</summary>
     public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(14);
 
+    /// <summary>How long an expired or revoked refresh token's row is kept before the hourly housekeeping deletes it.</summary>
+    public TimeSpan RefreshTokenRetention { get; set; } = TimeSpan.FromDays(1);
+
     public AuthRateLimitOptions RateLimits { get; set; } = new();
 }
 

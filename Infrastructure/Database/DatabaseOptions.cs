@@ -23,8 +23,25 @@ public sealed class DatabaseOptions
     /// <summary>Npgsql's <c>Max Auto Prepare</c>: statements run often are prepared on each connection, up to this many; 0 turns it off.</summary>
     public int MaxAutoPrepare { get; set; } = 20;
 
-    /// <summary>Npgsql's <c>Maximum Pool Size</c> for the requests' connections.</summary>
+    /// <summary>Npgsql's <c>Maximum Pool Size</c> for the requests' connections (requests, job handlers, the notification fan-out).</summary>
     public int MaxPoolSize { get; set; } = 8;
+
+    /// <summary>
+    /// How long an open waits for a free pooled connection (or for PostgreSQL to accept a new one) before it
+    /// fails; a request that waited this long answers 503 with Retry-After. Whole seconds (Npgsql's <c>Timeout</c>), every pool.
+    /// </summary>
+    public TimeSpan PoolTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Instances of the service that share the PostgreSQL server, for the budget check (<see cref="ConnectionBudgetCheck"/>).</summary>
+    public int Instances { get; set; } = 2;
+
+    /// <summary>Connections kept for everyone else (psql, exporters, backups, seed runs), for the budget check.</summary>
+    public int ReservedConnections { get; set; } = 10;
+
+    /// <summary>Most connections of the never-multiplexed session pool (migrations, the seed command's COPY).</summary>
+    internal const int SessionPoolSize = 2;
+
+    internal int PoolTimeoutSeconds => (int)Math.Ceiling(PoolTimeout.TotalSeconds);
 
     internal IEnumerable<string> Problems()
     {
@@ -35,6 +52,19 @@ public sealed class DatabaseOptions
         if (MaxPoolSize is < 1 or > 1000)
         {
             yield return "Database:MaxPoolSize must be between 1 and 1000.";
+        }
+        // Npgsql's Timeout is whole seconds, at most 1024.
+        if (PoolTimeout < TimeSpan.FromSeconds(1) || PoolTimeout > TimeSpan.FromSeconds(1024))
+        {
+            yield return "Database:PoolTimeout must be between 1 second and 00:17:04 (1024 seconds).";
+        }
+        if (Instances < 1)
+        {
+            yield return "Database:Instances must be at least 1.";
+        }
+        if (ReservedConnections < 0)
+        {
+            yield return "Database:ReservedConnections must not be negative.";
         }
     }
 
@@ -55,15 +85,19 @@ public sealed class DatabaseOptions
         {
             builder.MaxPoolSize = MaxPoolSize;
         }
+        if (!given.Contains("timeout"))
+        {
+            builder.Timeout = PoolTimeoutSeconds;
+        }
         return builder.ConnectionString;
     }
 
     /// <summary>
     /// Connections that keep session state between commands (LISTEN, session advisory locks, COPY): never
-    /// multiplexed, whatever the connection string says, and few.
+    /// multiplexed, whatever the connection string says, and few (<see cref="SessionPoolSize"/>, one entry of the budget).
     /// </summary>
     public static string ForSessions(string connectionString) =>
-        new NpgsqlConnectionStringBuilder(connectionString) { Multiplexing = false }.ConnectionString;
+        new NpgsqlConnectionStringBuilder(connectionString) { Multiplexing = false, MaxPoolSize = SessionPoolSize }.ConnectionString;
 
     // Npgsql takes each keyword case-insensitively, by its name or its property's ("Max Auto Prepare" or
     // "MaxAutoPrepare", "Maximum Pool Size" or "MaxPoolSize"); compared here without spaces.

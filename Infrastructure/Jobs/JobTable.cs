@@ -9,8 +9,11 @@ public sealed record ClaimedJob(long Id, string Type, string Payload, int Attemp
 /// <summary>How one attempt ended, as the worker reports it to <see cref="JobTable.RecordOutcomesAsync"/>.</summary>
 public sealed record JobOutcome(long JobId, string Queue, string State, string? Error, TimeSpan RetryDelay, TimeSpan Duration);
 
-/// <summary>A job whose lease expired and that went back to the queue (or died, out of attempts).</summary>
-public sealed record RescuedJob(long Id, string Queue, string Type, string State, int Attempts);
+/// <summary>
+/// A job whose lease expired and that went back to the queue (or died, out of attempts): who held it, and when
+/// its lease ran out.
+/// </summary>
+public sealed record RescuedJob(long Id, string Queue, string Type, string State, int Attempts, string LeaseOwner, DateTime LeaseExpiredAt);
 
 /// <summary>
 /// Every statement the job machinery runs on the <c>jobs</c> table (0003_jobs.sql); an operator's statements
@@ -111,16 +114,22 @@ public sealed class JobTable(JobBookkeepingDatabase bookkeeping)
         return applied.ToHashSet();
     }
 
-    /// <summary>Extends the lease of every job this owner holds: its handlers are still running.</summary>
-    public async Task RenewLeasesAsync(string owner, TimeSpan lease, CancellationToken cancellationToken)
+    /// <summary>
+    /// Extends the leases of these jobs, the ones this owner's workers are running; returns the ids still leased
+    /// to it. By id, never by owner: a job leased to this owner that no worker holds (its claim's answer was lost)
+    /// must expire and be rescued, not be kept alive by the jobs that are running.
+    /// </summary>
+    public async Task<HashSet<long>> RenewLeasesAsync(string owner, IReadOnlyCollection<long> jobIds, TimeSpan lease, CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
+        var renewed = await connection.QueryAsync<long>(new CommandDefinition(
             """
             UPDATE jobs SET lease_expires_at = now() + make_interval(secs => @LeaseSeconds)
-            WHERE state = 'active' AND lease_owner = @Owner
+            WHERE id = ANY(@Ids) AND state = 'active' AND lease_owner = @Owner
+            RETURNING id
             """,
-            new { Owner = owner, LeaseSeconds = lease.TotalSeconds }, cancellationToken: cancellationToken));
+            new { Ids = jobIds.ToArray(), Owner = owner, LeaseSeconds = lease.TotalSeconds }, cancellationToken: cancellationToken));
+        return renewed.ToHashSet();
     }
 
     /// <summary>
@@ -144,7 +153,7 @@ public sealed class JobTable(JobBookkeepingDatabase bookkeeping)
     }
 
     /// <summary>
-    /// Returns jobs whose lease expired (their worker died or hung) to the queue as a failed attempt, or
+    /// Returns jobs whose lease expired (no worker renewed it: it died, hung, or never knew it held the job) to the queue as a failed attempt, or
     /// marks them dead when that was their last attempt. Safe to run on every instance at once.
     /// </summary>
     public async Task<IReadOnlyList<RescuedJob>> RescueExpiredLeasesAsync(CancellationToken cancellationToken)
@@ -153,7 +162,7 @@ public sealed class JobTable(JobBookkeepingDatabase bookkeeping)
         var rescued = (await connection.QueryAsync<RescuedJob>(new CommandDefinition(
             """
             WITH expired AS (
-                SELECT id FROM jobs
+                SELECT id, lease_owner, lease_expires_at FROM jobs
                 WHERE state = 'active' AND lease_expires_at < now()
                 ORDER BY lease_expires_at
                 LIMIT 1000
@@ -163,13 +172,14 @@ public sealed class JobTable(JobBookkeepingDatabase bookkeeping)
             SET state = CASE WHEN j.attempts >= j.max_attempts THEN 'dead' ELSE 'failed' END,
                 finished_at = CASE WHEN j.attempts >= j.max_attempts THEN now() END,
                 run_at = now(),
-                last_error = format('The lease of %s expired during attempt %s: the worker stopped or hung.', j.lease_owner, j.attempts),
+                last_error = format('The lease of %s expired during attempt %s without a renewal: that instance stopped, hung, '
+                                    'or no longer held the job.', j.lease_owner, j.attempts),
                 last_failed_at = now(),
                 lease_owner = NULL,
                 lease_expires_at = NULL
             FROM expired
             WHERE j.id = expired.id
-            RETURNING j.id, j.queue, j.type, j.state, j.attempts
+            RETURNING j.id, j.queue, j.type, j.state, j.attempts, expired.lease_owner, expired.lease_expires_at AS lease_expired_at
             """,
             cancellationToken: cancellationToken))).AsList();
         await NotifyAsync(connection, rescued.Where(r => r.State == "failed").Select(r => r.Queue), cancellationToken);

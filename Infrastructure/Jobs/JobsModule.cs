@@ -22,6 +22,7 @@ public static class JobsModule
 
         builder.Services.AddSingleton<JobTypeRegistry>();
         builder.Services.AddSingleton<JobBookkeepingDatabase>();
+        builder.Services.AddSingleton(services => new ConnectionPoolBudget("jobs", services.GetRequiredService<IOptions<JobsOptions>>().Value.MaxPoolSize));
         builder.Services.AddSingleton<JobTable>();
         builder.Services.AddSingleton<JobEnqueuer>();
         builder.Services.AddSingleton<EnqueuedJobsCounter>();

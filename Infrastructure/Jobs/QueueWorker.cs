@@ -25,7 +25,7 @@ internal sealed partial class QueueWorker : IDisposable
     private readonly SemaphoreSlim _slots;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly ConcurrentDictionary<Task, bool> _running = new();
-    private int _held;
+    private readonly ConcurrentDictionary<long, bool> _held = new();
 
     public QueueWorker(string queue, JobTypeRegistry registry, JobTable table, JobOutcomeWriter outcomes, IServiceScopeFactory scopes,
         string owner, JobsOptions options, ILogger logger)
@@ -46,7 +46,10 @@ internal sealed partial class QueueWorker : IDisposable
     public string Queue => _queue;
 
     /// <summary>Jobs leased by this worker whose outcome is not recorded yet.</summary>
-    public int Held => Volatile.Read(ref _held);
+    public int Held => _held.Count;
+
+    /// <summary>The ids of those jobs: the leases the dispatcher renews.</summary>
+    public ICollection<long> HeldJobIds => _held.Keys;
 
     public void Wake() => _wake.Writer.TryWrite(true);
 
@@ -67,7 +70,7 @@ internal sealed partial class QueueWorker : IDisposable
     /// <summary>Called once a job's outcome is recorded (or dropped): its slot is free again.</summary>
     public void Finished(JobOutcome outcome, bool recorded)
     {
-        Interlocked.Decrement(ref _held);
+        _held.TryRemove(outcome.JobId, out _);
         _slots.Release();
         if (recorded && outcome.State == JobStates.Failed)
         {
@@ -131,12 +134,17 @@ internal sealed partial class QueueWorker : IDisposable
             // Not cancellable on purpose: a claim cancelled after PostgreSQL committed it would lease jobs that
             // nobody runs. It is one short statement; shutdown waits for it.
             var jobs = await _table.ClaimAsync(_queue, _types, limit, _owner, _lease);
-            Interlocked.Add(ref _held, jobs.Count);
+            foreach (var job in jobs)
+            {
+                _held[job.Id] = true;
+            }
             return jobs;
         }
         catch (Exception e)
         {
             // Whatever went wrong (the database, a pool being disposed), the queue must not stop claiming for good.
+            // If PostgreSQL committed the claim before the answer was lost, those jobs are leased to this instance
+            // but held by no worker: nobody renews them, and they are rescued when their lease runs out.
             LogClaimFailed(_logger, _queue, e);
             await Task.Delay(TimeSpan.FromSeconds(1));
             return null;

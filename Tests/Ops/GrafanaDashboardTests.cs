@@ -117,7 +117,7 @@ public sealed partial class GrafanaDashboardTests
         }
 
         Assert.Equal(["Service health", "Auth", "Queues", ".NET runtime"], rows.Keys);
-        Assert.Equal(["Instances up", "PostgreSQL ready"], rows["Service health"]);
+        Assert.Equal(["Instances up", "PostgreSQL ready", "PostgreSQL listener"], rows["Service health"]);
         Assert.Equal(["Registrations per hour", "Login failure %", "Login attempts"], rows["Auth"]);
         Assert.Equal(["Queue backlog", "Job duration p95"], rows["Queues"]);
         Assert.Equal(["CPU", "Working set", "GC heap", "Thread-pool queue length", "GC pause time"], rows[".NET runtime"]);
