@@ -12,12 +12,16 @@ using MinimalBackend.Infrastructure.Http;
 using MinimalBackend.Infrastructure.Jobs;
 using MinimalBackend.Infrastructure.Logging;
 using MinimalBackend.Infrastructure.OpenApi;
+using MinimalBackend.Infrastructure.Tracing;
 using MinimalBackend.Metrics;
 
 var builder = WebApplication.CreateBuilder(args);
 
 // Logging: Serilog from the Serilog section, one event per request
 builder.AddSerilogLogging();
+
+// Tracing: OpenTelemetry spans of requests, SQL and jobs, sent by OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
+builder.AddTracing();
 
 // Errors: RFC 9457 problem details for every failure
 builder.AddProblemDetailsForAllErrors();
@@ -58,7 +62,8 @@ if (CommandsModule.IsCommand(args))
     return;
 }
 
-// Pipeline: metrics outermost so they see the final status, then logging, then errors, then auth (its 401, 403, 429 become problem details)
+// Pipeline: the trace id header on every response, metrics outermost so they see the final status, then logging, then errors, then auth (its 401, 403, 429 become problem details)
+app.UseTraceIdHeader();
 app.UseHttpRequestMetrics();
 app.UseRequestLogging();
 app.UseProblemDetailsForAllErrors();

@@ -19,7 +19,7 @@ public static class MetricsModule
             SuppressEventCounters = true,
             SuppressMeters = true,
         });
-        // Exemplars link observations to traces; without a tracing backend they are work for nothing.
+        // Exemplars link observations to traces: only the latency histograms carry them (TraceExemplars), opting in.
         Prometheus.Metrics.DefaultFactory.ExemplarBehavior = ExemplarBehavior.NoExemplars();
         RuntimeMetrics.Register(Prometheus.Metrics.DefaultRegistry);
         return true;
@@ -35,6 +35,7 @@ public static class MetricsModule
         builder.Services.AddOptions<HttpMetricsOptions>().BindConfiguration(HttpMetricsOptions.SectionName);
         builder.Services.AddSingleton(Prometheus.Metrics.DefaultRegistry);
         builder.Services.AddSingleton<HttpRequestMetrics>();
+        builder.Services.AddSingleton<BuildInfoMetrics>();
 
         builder.Services.AddOptions<MetricsEndpointOptions>().BindConfiguration(MetricsEndpointOptions.SectionName)
             .Validate(o => o.Port is null or (> 0 and <= 65535), "MetricsEndpoint:Port must be a TCP port (1-65535), or unset to serve /metrics on the service's port.")
@@ -70,6 +71,8 @@ public static class MetricsModule
     public static IEndpointRouteBuilder MapMetricsEndpoint(this IEndpointRouteBuilder endpoints)
     {
         var options = endpoints.ServiceProvider.GetRequiredService<IOptions<MetricsEndpointOptions>>().Value;
+        // Created here, once the host's services exist: it sets its one series at creation.
+        endpoints.ServiceProvider.GetRequiredService<BuildInfoMetrics>();
         if (options.Port is null)
         {
             endpoints.MapScrapeEndpoint(options);

@@ -1,4 +1,5 @@
 using MinimalBackend.Infrastructure.Health;
+using MinimalBackend.Infrastructure.Tracing;
 using Npgsql;
 
 namespace MinimalBackend.Infrastructure.Database;
@@ -24,7 +25,7 @@ public static class DatabaseModule
                     $"ConnectionStrings:{ConnectionStringName} is not set (environment variable ConnectionStrings__{ConnectionStringName}). " +
                     "./ops/run starts a local PostgreSQL and sets it for you.");
             }
-            return new NpgsqlDataSourceBuilder(connectionString).Build();
+            return new NpgsqlDataSourceBuilder(connectionString).TraceCommandsInsideTraces().Build();
         });
         builder.Services.AddSingleton<MigrationRunner>();
         builder.Services.AddHealthChecks()

@@ -1,4 +1,5 @@
 using MinimalBackend.Infrastructure.Database;
+using MinimalBackend.Infrastructure.Tracing;
 using Npgsql;
 
 namespace MinimalBackend.Infrastructure.Jobs;
@@ -18,7 +19,7 @@ public sealed class JobBookkeepingDatabase : IAsyncDisposable
         var builder = new NpgsqlConnectionStringBuilder(configuration.GetConnectionString(DatabaseModule.ConnectionStringName));
         // REVIEW: if job outcomes ever carry business effects that must survive a database crash, drop this option.
         builder.Options = $"{builder.Options} -c synchronous_commit=off".Trim();
-        DataSource = NpgsqlDataSource.Create(builder);
+        DataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString).TraceCommandsInsideTraces().Build();
     }
 
     public NpgsqlDataSource DataSource { get; }

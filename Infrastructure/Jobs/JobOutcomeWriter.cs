@@ -89,11 +89,11 @@ internal sealed partial class JobOutcomeWriter(JobTable table, string owner, ILo
     {
         if (outcome.State == JobStates.Completed)
         {
-            QueueMetrics.CountCompleted(outcome.Queue, outcome.Duration);
+            QueueMetrics.CountCompleted(outcome.Queue, outcome.Duration, outcome.TraceId);
         }
         else
         {
-            QueueMetrics.CountFailedAttempt(outcome.Queue, dead: outcome.State == JobStates.Dead, outcome.Duration);
+            QueueMetrics.CountFailedAttempt(outcome.Queue, dead: outcome.State == JobStates.Dead, outcome.Duration, outcome.TraceId);
         }
     }
 

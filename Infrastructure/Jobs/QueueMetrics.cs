@@ -1,3 +1,4 @@
+using MinimalBackend.Infrastructure.Tracing;
 using Prometheus;
 
 namespace MinimalBackend.Infrastructure.Jobs;
@@ -46,7 +47,7 @@ public static class QueueMetrics
     private static readonly Histogram Duration = Prometheus.Metrics.CreateHistogram(
         "queue_job_duration_seconds",
         "Time one job attempt's handler ran, in seconds, whatever its outcome.",
-        new HistogramConfiguration { LabelNames = ["queue"], Buckets = DurationBuckets, ExemplarBehavior = ExemplarBehavior.NoExemplars() });
+        new HistogramConfiguration { LabelNames = ["queue"], Buckets = DurationBuckets, ExemplarBehavior = TraceExemplars.Explicit });
 
     /// <summary>Creates every series of these queues, so they export 0 before the first event.</summary>
     public static void Initialize(IEnumerable<string> queues)
@@ -66,21 +67,22 @@ public static class QueueMetrics
 
     public static void CountEnqueued(string queue, int jobs) => Jobs.WithLabels(queue, Enqueued).Inc(jobs);
 
-    public static void CountCompleted(string queue, TimeSpan duration)
+    /// <summary>A completed attempt; <paramref name="traceId"/> (of a sampled run) becomes its duration's exemplar.</summary>
+    public static void CountCompleted(string queue, TimeSpan duration, string? traceId = null)
     {
         Jobs.WithLabels(queue, Completed).Inc();
         CompletedJobs.WithLabels(queue).Inc();
-        Duration.WithLabels(queue).Observe(duration.TotalSeconds);
+        Duration.WithLabels(queue).Observe(duration.TotalSeconds, TraceExemplars.Of(traceId));
     }
 
     /// <summary>A failed attempt: the job is retried (<paramref name="dead"/> false) or has used its last attempt.</summary>
-    public static void CountFailedAttempt(string queue, bool dead, TimeSpan? duration)
+    public static void CountFailedAttempt(string queue, bool dead, TimeSpan? duration, string? traceId = null)
     {
         Jobs.WithLabels(queue, dead ? Dead : Failed).Inc();
         FailedAttempts.WithLabels(queue).Inc();
         if (duration is { } elapsed)
         {
-            Duration.WithLabels(queue).Observe(elapsed.TotalSeconds);
+            Duration.WithLabels(queue).Observe(elapsed.TotalSeconds, TraceExemplars.Of(traceId));
         }
     }
 
