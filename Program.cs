@@ -20,6 +20,9 @@ var builder = WebApplication.CreateBuilder(args);
 // Logging: Serilog from the Serilog section, one event per request
 builder.AddSerilogLogging();
 
+// Time: one clock for every feature (tokens, rate-limit windows, ...), which tests replace with a FakeTimeProvider
+builder.Services.AddSingleton(TimeProvider.System);
+
 // Tracing: OpenTelemetry spans of requests, SQL and jobs, sent by OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
 builder.AddTracing();
 

@@ -13,9 +13,10 @@ public sealed class BuildInfoMetrics
 {
     public const string Name = "minimal_backend_build_info";
 
-    public BuildInfoMetrics(CollectorRegistry registry)
+    public BuildInfoMetrics(IMetricFactory metrics)
     {
-        var info = Prometheus.Metrics.WithCustomRegistry(registry).CreateGauge(
+        ArgumentNullException.ThrowIfNull(metrics);
+        var info = metrics.CreateGauge(
             Name,
             "The build this instance runs, always 1: version is the project's version, commit the git commit it was built from (unknown without git).",
             new GaugeConfiguration { LabelNames = ["version", "commit"] });

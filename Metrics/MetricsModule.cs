@@ -8,34 +8,16 @@ namespace MinimalBackend.Metrics;
 
 public static class MetricsModule
 {
-    private static readonly Lazy<bool> DefaultMetricsChosen = new(() =>
-    {
-        // Process CPU and memory and GC counts from prometheus-net, the runtime series from RuntimeMetrics;
-        // nothing else, so the scrape stays small and passes `promtool check metrics`.
-        Prometheus.Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions
-        {
-            SuppressProcessMetrics = false,
-            SuppressDebugMetrics = true,
-            SuppressEventCounters = true,
-            SuppressMeters = true,
-        });
-        // Exemplars link observations to traces: only the latency histograms carry them (TraceExemplars), opting in.
-        Prometheus.Metrics.DefaultFactory.ExemplarBehavior = ExemplarBehavior.NoExemplars();
-        RuntimeMetrics.Register(Prometheus.Metrics.DefaultRegistry);
-        return true;
-    });
-
     /// <summary>
-    /// The HTTP request metrics, the default metrics of the process and the readiness checks' results, on
-    /// prometheus-net's default registry; <c>/metrics</c> where <see cref="MetricsEndpointOptions"/> puts it.
+    /// The HTTP request metrics, the process and runtime metrics and the readiness checks' results, on this
+    /// host's own registry (<see cref="MetricsRegistration"/>); <c>/metrics</c> where <see cref="MetricsEndpointOptions"/> puts it.
     /// </summary>
     public static WebApplicationBuilder AddPrometheusMetrics(this WebApplicationBuilder builder)
     {
-        _ = DefaultMetricsChosen.Value;
         builder.Services.AddOptions<HttpMetricsOptions>().BindConfiguration(HttpMetricsOptions.SectionName);
-        builder.Services.AddSingleton(Prometheus.Metrics.DefaultRegistry);
+        builder.Services.AddMetricsRegistry();
         builder.Services.AddSingleton<HttpRequestMetrics>();
-        builder.Services.AddSingleton<BuildInfoMetrics>();
+        builder.Services.AddMetrics<BuildInfoMetrics>();
 
         builder.Services.AddOptions<MetricsEndpointOptions>().BindConfiguration(MetricsEndpointOptions.SectionName)
             .Validate(o => o.Port is null or (> 0 and <= 65535), "MetricsEndpoint:Port must be a TCP port (1-65535), or unset to serve /metrics on the service's port.")
@@ -71,17 +53,15 @@ public static class MetricsModule
     public static IEndpointRouteBuilder MapMetricsEndpoint(this IEndpointRouteBuilder endpoints)
     {
         var options = endpoints.ServiceProvider.GetRequiredService<IOptions<MetricsEndpointOptions>>().Value;
-        // Created here, once the host's services exist: it sets its one series at creation.
-        endpoints.ServiceProvider.GetRequiredService<BuildInfoMetrics>();
         if (options.Port is null)
         {
-            endpoints.MapScrapeEndpoint(options);
+            endpoints.MapScrapeEndpoint(options, endpoints.ServiceProvider.GetRequiredService<CollectorRegistry>());
         }
         return endpoints;
     }
 
     /// <summary>prometheus-net's exporter at <c>/metrics</c>, behind the scrape credentials when they are configured.</summary>
-    internal static void MapScrapeEndpoint(this IEndpointRouteBuilder endpoints, MetricsEndpointOptions options)
+    internal static void MapScrapeEndpoint(this IEndpointRouteBuilder endpoints, MetricsEndpointOptions options, CollectorRegistry registry)
     {
         var pipeline = endpoints.CreateApplicationBuilder();
         if (options.RequiresCredentials)
@@ -89,7 +69,7 @@ public static class MetricsModule
             var credentials = new ScrapeCredentials(options.Username, options.Password);
             pipeline.Use(next => context => credentials.ArePresentedBy(context.Request) ? next(context) : ScrapeCredentials.ChallengeAsync(context));
         }
-        pipeline.UseMiddleware<MetricServerMiddleware>(new MetricServerMiddleware.Settings { Registry = Prometheus.Metrics.DefaultRegistry });
+        pipeline.UseMiddleware<MetricServerMiddleware>(new MetricServerMiddleware.Settings { Registry = registry });
         endpoints.Map("/metrics", pipeline.Build())
             .WithDisplayName("Prometheus metrics")
             .WithMetadata(new MetricsScrapeEndpoint(), new RoutineRequest())

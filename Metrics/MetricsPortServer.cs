@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Prometheus;
 
 namespace MinimalBackend.Metrics;
 
@@ -8,7 +9,7 @@ namespace MinimalBackend.Metrics;
 /// startup with Kestrel's error. prometheus-net's KestrelMetricServer would do the serving, but it has no
 /// place for the scrape credentials, which this server checks exactly as the service's port does.
 /// </summary>
-internal sealed partial class MetricsPortServer(IOptions<MetricsEndpointOptions> options, ILoggerFactory loggerFactory, ILogger<MetricsPortServer> logger) : IHostedService, IAsyncDisposable
+internal sealed partial class MetricsPortServer(IOptions<MetricsEndpointOptions> options, CollectorRegistry registry, ILoggerFactory loggerFactory, ILogger<MetricsPortServer> logger) : IHostedService, IAsyncDisposable
 {
     private WebApplication? _server;
 
@@ -25,7 +26,7 @@ internal sealed partial class MetricsPortServer(IOptions<MetricsEndpointOptions>
         builder.Services.AddRoutingCore();
         builder.Services.AddSingleton(loggerFactory);
         _server = builder.Build();
-        _server.MapScrapeEndpoint(settings);
+        _server.MapScrapeEndpoint(settings, registry);
         await _server.StartAsync(cancellationToken);
         LogServing(logger, settings.Host, port);
     }

@@ -14,6 +14,14 @@ internal static class RuntimeMetrics
     private static readonly string[] GenerationNames = ["gen0", "gen1", "gen2", "loh", "poh"];
     private static long s_exceptions;
 
+    // Counting first-chance exceptions is one interlocked increment per throw; exceptions are rare on a healthy path.
+    // The count is the process's, so one handler serves every registry (every host) in it.
+    private static readonly Lazy<bool> ExceptionsCounted = new(() =>
+    {
+        AppDomain.CurrentDomain.FirstChanceException += (_, _) => Interlocked.Increment(ref s_exceptions);
+        return true;
+    });
+
     public static void Register(CollectorRegistry registry)
     {
         var factory = Prometheus.Metrics.WithCustomRegistry(registry);
@@ -38,8 +46,7 @@ internal static class RuntimeMetrics
         var exceptions = factory.CreateCounter("dotnet_exceptions_total",
             "Exceptions thrown in the process, handled or not.");
 
-        // Counting first-chance exceptions is one interlocked increment per throw; exceptions are rare on a healthy path.
-        AppDomain.CurrentDomain.FirstChanceException += (_, _) => Interlocked.Increment(ref s_exceptions);
+        _ = ExceptionsCounted.Value;
 
         registry.AddBeforeCollectCallback(() =>
         {

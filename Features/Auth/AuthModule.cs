@@ -1,6 +1,7 @@
 using MinimalBackend.Infrastructure.Commands;
 using MinimalBackend.Infrastructure.Http;
 using MinimalBackend.Infrastructure.Security;
+using MinimalBackend.Metrics;
 
 namespace MinimalBackend.Features.Auth;
 
@@ -19,8 +20,8 @@ public static class AuthModule
         builder.Services.AddRateLimiter(AuthRateLimits.AddPolicies);
         builder.Services.AddSingleton<LoginAttemptLimiter>();
         builder.Services.AddSingleton<SessionTokens>();
+        builder.Services.AddMetrics<AuthMetrics>();
         builder.Services.AddCommand<CreateAdminCommand>();
-        AuthMetrics.Initialize();
         return builder;
     }
 

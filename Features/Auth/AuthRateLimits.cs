@@ -18,9 +18,10 @@ public static class AuthRateLimits
         options.AddPolicy(PerClientAddress, context =>
         {
             var limits = context.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value.RateLimits;
-            return RateLimitPartition.GetFixedWindowLimiter(
+            var time = context.RequestServices.GetRequiredService<TimeProvider>();
+            return RateLimitPartition.Get(
                 (RouteTemplates.Resolve(context), RateLimiting.ClientAddress(context)),
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.PerClientAddress, Window = limits.Window, QueueLimit = 0 });
+                _ => new FixedWindowLimiter(limits.PerClientAddress, limits.Window, time));
         });
 }
 
@@ -33,11 +34,11 @@ public sealed class LoginAttemptLimiter : IDisposable
 {
     private readonly PartitionedRateLimiter<string> _limiter;
 
-    public LoginAttemptLimiter(IOptions<AuthOptions> options)
+    public LoginAttemptLimiter(IOptions<AuthOptions> options, TimeProvider time)
     {
         var limits = options.Value.RateLimits;
-        _limiter = PartitionedRateLimiter.Create<string, string>(email => RateLimitPartition.GetFixedWindowLimiter(
-            email, _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.PerEmail, Window = limits.Window, QueueLimit = 0 }));
+        _limiter = PartitionedRateLimiter.Create<string, string>(email => RateLimitPartition.Get(
+            email, _ => new FixedWindowLimiter(limits.PerEmail, limits.Window, time)));
     }
 
     /// <summary>Takes one attempt for this email (any letter case); dispose the lease when done.</summary>

@@ -30,7 +30,7 @@ public sealed class LoginValidator : Validator<LoginRequest>
 /// body after the same work (a dummy hash is checked for an unknown email), so neither reveals which emails
 /// have accounts.
 /// </summary>
-public sealed class LoginEndpoint(NpgsqlDataSource database, PasswordHasher passwords, LoginAttemptLimiter attempts, SessionTokens sessions)
+public sealed class LoginEndpoint(NpgsqlDataSource database, PasswordHasher passwords, LoginAttemptLimiter attempts, SessionTokens sessions, AuthMetrics metrics)
     : Endpoint<LoginRequest, TokenResponse>
 {
     public override void Configure()
@@ -62,7 +62,7 @@ public sealed class LoginEndpoint(NpgsqlDataSource database, PasswordHasher pass
         var check = await passwords.VerifyAsync(account?.PasswordHash, req.Password, ct);
         if (account is null || check == PasswordVerificationResult.Failed)
         {
-            AuthMetrics.LoginFailure();
+            metrics.LoginFailure();
             await Send.ResultAsync(TypedResults.Problem(
                 statusCode: StatusCodes.Status401Unauthorized, title: "Invalid credentials", detail: "The email or the password is wrong."));
             return;
@@ -75,7 +75,7 @@ public sealed class LoginEndpoint(NpgsqlDataSource database, PasswordHasher pass
             await LoginData.UpdatePasswordHashAsync(connection, account.Id, await passwords.HashAsync(req.Password, ct), ct);
         }
         var tokens = await sessions.IssueAsync(connection, null, account.Id, account.Role, familyId: Guid.NewGuid(), ct);
-        AuthMetrics.LoginSuccess();
+        metrics.LoginSuccess();
         await Send.OkAsync(tokens, ct);
     }
 }

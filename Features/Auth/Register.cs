@@ -29,7 +29,7 @@ public sealed class RegisterValidator : Validator<RegisterRequest>
 }
 
 /// <summary>Creates a user with the <c>user</c> role; 409 when the email is taken in any letter case.</summary>
-public sealed class RegisterEndpoint(NpgsqlDataSource database, PasswordHasher passwords, EmailJobs emailJobs) : Endpoint<RegisterRequest, UserResponse>
+public sealed class RegisterEndpoint(NpgsqlDataSource database, PasswordHasher passwords, EmailJobs emailJobs, AuthMetrics metrics) : Endpoint<RegisterRequest, UserResponse>
 {
     public override void Configure()
     {
@@ -67,7 +67,7 @@ public sealed class RegisterEndpoint(NpgsqlDataSource database, PasswordHasher p
         // The user and its welcome email commit together or not at all.
         await emailJobs.EnqueueWelcomeAsync(connection, transaction, new WelcomeEmail(user.Id, user.Email, user.DisplayName), ct);
         await transaction.CommitAsync(ct);
-        AuthMetrics.UserRegistered();
+        metrics.UserRegistered();
 
         await Send.CreatedAtAsync<GetUserEndpoint>(new { id = user.Id }, user, cancellation: ct);
     }

@@ -25,7 +25,7 @@ public sealed record NotificationMessage(Guid Id, string Title, string Body, Jso
 /// a user (<c>Clients.User</c>) scans every connection of the instance, for every message.
 /// </summary>
 [Authorize]
-public sealed class NotificationsHub(ConnectedUsers users) : Hub
+public sealed class NotificationsHub(ConnectedUsers users, NotificationMetrics metrics) : Hub
 {
     public const string Path = "/hubs/notifications";
 
@@ -44,7 +44,7 @@ public sealed class NotificationsHub(ConnectedUsers users) : Hub
         await Groups.AddToGroupAsync(Context.ConnectionId, GroupOf(userId));
         users.Add(userId);
         Context.Items[CountedUser] = userId;
-        NotificationMetrics.ConnectionOpened();
+        metrics.ConnectionOpened();
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)
@@ -53,7 +53,7 @@ public sealed class NotificationsHub(ConnectedUsers users) : Hub
         // timed out (no ping within ClientTimeoutInterval), its token expired, or the server stopping.
         if (Context.Items.TryGetValue(CountedUser, out var counted) && counted is Guid userId)
         {
-            NotificationMetrics.ConnectionClosed();
+            metrics.ConnectionClosed();
             users.Remove(userId);
         }
         return Task.CompletedTask;

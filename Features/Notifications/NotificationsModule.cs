@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using MinimalBackend.Infrastructure.Database;
 using MinimalBackend.Infrastructure.Jobs;
+using MinimalBackend.Metrics;
 
 namespace MinimalBackend.Features.Notifications;
 
@@ -40,10 +41,10 @@ public static class NotificationsModule
         });
         builder.Services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, AcceptQueryStringTokenOnTheHub);
         builder.Services.AddSingleton<ConnectedUsers>();
+        builder.Services.AddMetrics<NotificationMetrics>();
         builder.Services.TryAddSingleton<INotificationPublisher, FanoutNotificationPublisher>();
         builder.Services.AddChannelSubscriber<NotificationFanout>();
         builder.Services.AddHostedService(services => services.GetRequiredService<NotificationFanout>());
-        NotificationMetrics.Initialize();
         return builder;
     }
 

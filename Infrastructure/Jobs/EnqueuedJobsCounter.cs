@@ -10,7 +10,7 @@ namespace MinimalBackend.Infrastructure.Jobs;
 /// notification arrives would count once per listening instance, and counting before commit would count
 /// rolled-back jobs.
 /// </summary>
-public sealed class EnqueuedJobsCounter(JobTable table) : IDisposable
+public sealed class EnqueuedJobsCounter(JobTable table, QueueMetrics metrics) : IDisposable
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<long, List<long>> _pending = [];
@@ -67,7 +67,7 @@ public sealed class EnqueuedJobsCounter(JobTable table) : IDisposable
         }
         foreach (var (queue, jobs) in committed)
         {
-            QueueMetrics.CountEnqueued(queue, jobs);
+            metrics.CountEnqueued(queue, jobs);
         }
     }
 

@@ -13,7 +13,8 @@ namespace MinimalBackend.Infrastructure.Jobs;
 /// leases, so another instance takes them at once instead of after the lease.
 /// </summary>
 public sealed partial class JobDispatcher(
-    JobTypeRegistry types, JobTable table, IServiceScopeFactory scopes, IOptions<JobsOptions> options, ILogger<JobDispatcher> logger)
+    JobTypeRegistry types, JobTable table, IServiceScopeFactory scopes, IOptions<JobsOptions> options, QueueMetrics metrics,
+    ILogger<JobDispatcher> logger)
     : IHostedService, IDisposable
 {
     private readonly JobsOptions _options = options.Value;
@@ -50,14 +51,14 @@ public sealed partial class JobDispatcher(
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        QueueMetrics.Initialize(types.Queues);
+        metrics.Initialize(types.Queues);
         if (!_options.RunJobs)
         {
             LogNotRunning(logger);
             return Task.CompletedTask;
         }
 
-        _outcomes = new JobOutcomeWriter(table, Owner, logger);
+        _outcomes = new JobOutcomeWriter(table, Owner, metrics, logger);
         _workers = types.Queues.ToDictionary(
             queue => queue,
             queue => new QueueWorker(queue, types, table, _outcomes, scopes, Owner, _options, logger),

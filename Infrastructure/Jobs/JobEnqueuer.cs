@@ -10,7 +10,7 @@ namespace MinimalBackend.Infrastructure.Jobs;
 /// exactly when the caller's other writes do: a rolled-back registration leaves no welcome email behind.
 /// Features wrap this in their own small public type (<c>EmailJobs</c>, <c>NotificationJobs</c>).
 /// </summary>
-public sealed class JobEnqueuer(JobTypeRegistry types, EnqueuedJobsCounter enqueued, NpgsqlDataSource database)
+public sealed class JobEnqueuer(JobTypeRegistry types, EnqueuedJobsCounter enqueued, NpgsqlDataSource database, QueueMetrics metrics)
 {
     /// <summary>Enqueues one job in the caller's transaction; it becomes visible to workers when that commits.</summary>
     public async Task<long> EnqueueAsync<TPayload>(
@@ -45,7 +45,7 @@ public sealed class JobEnqueuer(JobTypeRegistry types, EnqueuedJobsCounter enque
         using var span = StartEnqueueSpan(type, 1);
         var (ids, _) = await JobTable.InsertAsync(connection, transaction, type, Serialize([payload]), ServiceTraces.CurrentTraceParent(), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        QueueMetrics.CountEnqueued(type.Queue, ids.Length);
+        metrics.CountEnqueued(type.Queue, ids.Length);
         return ids[0];
     }
 

@@ -92,7 +92,7 @@ internal sealed class PollJobQueues(JobDispatcher dispatcher) : IInvocable
 }
 
 /// <summary>Returns the jobs of dead or hung workers to their queue once their lease has expired.</summary>
-internal sealed partial class RescueExpiredJobLeases(JobTable table, JobDispatcher dispatcher, ILogger<RescueExpiredJobLeases> logger)
+internal sealed partial class RescueExpiredJobLeases(JobTable table, JobDispatcher dispatcher, QueueMetrics metrics, ILogger<RescueExpiredJobLeases> logger)
     : JobHousekeepingTask(logger)
 {
     private readonly ILogger _logger = logger;
@@ -103,7 +103,7 @@ internal sealed partial class RescueExpiredJobLeases(JobTable table, JobDispatch
         foreach (var job in rescued)
         {
             var dead = job.State == JobStates.Dead;
-            QueueMetrics.CountFailedAttempt(job.Queue, dead, duration: null);
+            metrics.CountFailedAttempt(job.Queue, dead, duration: null);
             LogRescued(_logger, job.Id, job.Type, job.Attempts, dead ? "dead: that was its last attempt" : "queued again");
             dispatcher.Wake(job.Queue);
         }
@@ -141,14 +141,14 @@ internal sealed partial class PruneCompletedJobs(JobTable table, IOptions<JobsOp
 }
 
 /// <summary>Reads the backlog per queue into <c>queue_jobs_waiting</c>: every few seconds, not on each scrape.</summary>
-internal sealed class ReadQueueBacklog(JobTable table, JobTypeRegistry types, ILogger<ReadQueueBacklog> logger) : JobHousekeepingTask(logger)
+internal sealed class ReadQueueBacklog(JobTable table, JobTypeRegistry types, QueueMetrics metrics, ILogger<ReadQueueBacklog> logger) : JobHousekeepingTask(logger)
 {
     protected override async Task RunAsync(CancellationToken cancellationToken)
     {
         var waiting = await table.CountWaitingAsync(cancellationToken);
         foreach (var queue in types.Queues)
         {
-            QueueMetrics.SetWaiting(queue, waiting.GetValueOrDefault(queue));
+            metrics.SetWaiting(queue, waiting.GetValueOrDefault(queue));
         }
     }
 }

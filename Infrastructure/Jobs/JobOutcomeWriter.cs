@@ -8,7 +8,7 @@ namespace MinimalBackend.Infrastructure.Jobs;
 /// handful of statements instead of a thousand. The metrics move after each batch commits, for the jobs whose
 /// lease this instance still held.
 /// </summary>
-internal sealed partial class JobOutcomeWriter(JobTable table, string owner, ILogger logger)
+internal sealed partial class JobOutcomeWriter(JobTable table, string owner, QueueMetrics metrics, ILogger logger)
 {
     private const int MaxBatch = 1000;
 
@@ -85,15 +85,15 @@ internal sealed partial class JobOutcomeWriter(JobTable table, string owner, ILo
         return true;
     }
 
-    private static void Count(JobOutcome outcome)
+    private void Count(JobOutcome outcome)
     {
         if (outcome.State == JobStates.Completed)
         {
-            QueueMetrics.CountCompleted(outcome.Queue, outcome.Duration, outcome.TraceId);
+            metrics.CountCompleted(outcome.Queue, outcome.Duration, outcome.TraceId);
         }
         else
         {
-            QueueMetrics.CountFailedAttempt(outcome.Queue, dead: outcome.State == JobStates.Dead, outcome.Duration, outcome.TraceId);
+            metrics.CountFailedAttempt(outcome.Queue, dead: outcome.State == JobStates.Dead, outcome.Duration, outcome.TraceId);
         }
     }
 

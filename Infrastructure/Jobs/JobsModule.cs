@@ -25,6 +25,8 @@ public static class JobsModule
         builder.Services.AddSingleton<JobTable>();
         builder.Services.AddSingleton<JobEnqueuer>();
         builder.Services.AddSingleton<EnqueuedJobsCounter>();
+        // On the host's CollectorRegistry (AddPrometheusMetrics); created when the dispatcher starts.
+        builder.Services.AddSingleton<QueueMetrics>();
         builder.Services.AddSingleton<QueueAdministration>();
         builder.Services.AddScoped<JobContext>();
 

@@ -13,7 +13,10 @@ public static class LoggingModule
         builder.Services.AddSerilog((services, logger) => logger
             .ReadFrom.Configuration(builder.Configuration)
             .ReadFrom.Services(services)
-            .Enrich.FromLogContext());
+            .Enrich.FromLogContext(),
+            // The logger is the host's, disposed with it; Serilog's static Log is not set, so two hosts in one
+            // process (the tests run many at once) never write to, or close, each other's logger.
+            preserveStaticLogger: true);
         return builder;
     }
 

@@ -18,31 +18,45 @@ public sealed class PasswordHasher : IDisposable
 
     private static readonly TimeSpan BusyRetryAfter = TimeSpan.FromSeconds(1);
 
-    private readonly PasswordHasher<Account> _hasher;
+    private readonly IPasswordHasher<PasswordHasher> _hasher;
     private readonly ConcurrencyLimiter _slots;
     private readonly Lazy<string> _dummyHash;
 
     public PasswordHasher(IOptions<PasswordHashingOptions> options)
+        : this(options, Algorithm(options.Value))
     {
+    }
+
+    /// <summary>With the hashing algorithm given (the tests wrap <see cref="Algorithm"/> to count the hashes computed).</summary>
+    public PasswordHasher(IOptions<PasswordHashingOptions> options, IPasswordHasher<PasswordHasher> algorithm)
+    {
+        ArgumentNullException.ThrowIfNull(options);
         var settings = options.Value;
-        _hasher = new PasswordHasher<Account>(Options.Create(new PasswordHasherOptions
-        {
-            CompatibilityMode = PasswordHasherCompatibilityMode.IdentityV3,
-            IterationCount = settings.IterationCount,
-        }));
+        _hasher = algorithm;
         _slots = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
         {
             PermitLimit = settings.EffectiveMaxConcurrentHashes,
             QueueLimit = settings.QueueLimit,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
-        _dummyHash = new(() => _hasher.HashPassword(Account.Instance, "a password nobody has, hashed with the current settings"));
+        _dummyHash = new(() => _hasher.HashPassword(this, "a password nobody has, hashed with the current settings"));
+    }
+
+    /// <summary>The algorithm at these settings. Its user type is unused (PasswordHasher&lt;T&gt; never looks at the user).</summary>
+    public static IPasswordHasher<PasswordHasher> Algorithm(PasswordHashingOptions settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return new PasswordHasher<PasswordHasher>(Options.Create(new PasswordHasherOptions
+        {
+            CompatibilityMode = PasswordHasherCompatibilityMode.IdentityV3,
+            IterationCount = settings.IterationCount,
+        }));
     }
 
     public async Task<string> HashAsync(string password, CancellationToken cancellationToken)
     {
         using var slot = await AcquireSlotAsync(cancellationToken);
-        return _hasher.HashPassword(Account.Instance, password);
+        return _hasher.HashPassword(this, password);
     }
 
     /// <summary>
@@ -54,7 +68,7 @@ public sealed class PasswordHasher : IDisposable
         using var slot = await AcquireSlotAsync(cancellationToken);
         try
         {
-            var result = _hasher.VerifyHashedPassword(Account.Instance, storedHash ?? _dummyHash.Value, password);
+            var result = _hasher.VerifyHashedPassword(this, storedHash ?? _dummyHash.Value, password);
             return storedHash is null ? PasswordVerificationResult.Failed : result;
         }
         catch (FormatException)
@@ -75,11 +89,5 @@ public sealed class PasswordHasher : IDisposable
             throw new ServiceBusyException("Too many sign-ins are being checked right now.", BusyRetryAfter);
         }
         return slot;
-    }
-
-    /// <summary>The hasher's user type; PasswordHasher&lt;T&gt; never looks at it.</summary>
-    private sealed class Account
-    {
-        public static readonly Account Instance = new();
     }
 }

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
@@ -18,7 +17,6 @@ public static class SecurityModule
         builder.Services.AddSingleton<IPostConfigureOptions<JwtOptions>, DevelopmentSigningKey>();
         builder.Services.AddSingleton<IValidateOptions<JwtOptions>, JwtOptionsValidation>();
         builder.Services.AddSingleton<AccessTokenIssuer>();
-        builder.Services.TryAddSingleton(TimeProvider.System);
 
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         // AddAuthentication brings ASP.NET Core Data Protection, whose hosted service creates a key ring at every

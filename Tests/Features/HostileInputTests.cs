@@ -7,9 +7,12 @@ namespace MinimalBackend.Tests.Features;
 // Every JSON endpoint of the auth and users slices against the same malformed bodies: each answer is a 4xx
 // problem details (never a 500), and nothing is written. A marker (plain ASCII) inside each body lets the
 // test look for a row it might have written.
-[Collection(PostgresTests.Name)]
+[Collection(nameof(HostileInputTests))]
 public sealed class HostileInputTests(ServiceFixture service) : IClassFixture<ServiceFixture>
 {
+    [CollectionDefinition(nameof(HostileInputTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private readonly HttpClient _client = service.Client;
 
     private static readonly string[] Endpoints = ["POST /api/auth/register", "POST /api/auth/login", "POST /api/auth/refresh", "POST /api/auth/logout", "PATCH /api/users/me"];

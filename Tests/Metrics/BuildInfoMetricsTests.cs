@@ -2,9 +2,12 @@ using MinimalBackend.Tests.Support;
 
 namespace MinimalBackend.Tests.Metrics;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(BuildInfoMetricsTests))]
 public sealed class BuildInfoMetricsTests(ServiceFixture service) : IClassFixture<ServiceFixture>
 {
+    [CollectionDefinition(nameof(BuildInfoMetricsTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     [Fact]
     public async Task The_scrape_names_the_version_and_the_git_commit_the_service_was_built_from()
     {

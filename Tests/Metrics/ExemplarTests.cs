@@ -7,9 +7,12 @@ using MinimalBackend.Tests.Support;
 namespace MinimalBackend.Tests.Metrics;
 
 // Exemplars appear in the OpenMetrics exposition, the format Prometheus asks for first.
-[Collection(PostgresTests.Name)]
+[Collection(nameof(ExemplarTests))]
 public sealed class ExemplarTests(DatabaseFixture database)
 {
+    [CollectionDefinition(nameof(ExemplarTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     [Fact]
     public async Task A_sampled_request_and_its_job_leave_their_trace_id_as_exemplars_of_the_latency_histograms()
     {
@@ -33,14 +36,15 @@ public sealed class ExemplarTests(DatabaseFixture database)
     }
 
     [Fact]
-    public async Task Unsampled_requests_leave_no_exemplar()
+    public async Task Without_an_endpoint_or_a_sampler_requests_are_not_sampled_and_leave_no_exemplar()
     {
-        await using var host = new ServiceHost(database.ConnectionString);
-        using var client = host.CreateSocketClient();
+        // A process of its own: in this one, other test classes' hosts sample every request they see.
+        await using var service = await ServiceProcess.StartAsync(database.ConnectionString, "Production");
+        using var client = new HttpClient { BaseAddress = service.BaseAddress };
 
-        await client.GetAsync("/api/info");
+        var response = await client.GetAsync("/api/info");
 
-        // A route no recording host in this test run asks for: the registry outlives the hosts that wrote to it.
+        Assert.Matches("^[0-9a-f]{32}$", Assert.Single(response.Headers.GetValues(TracingModule.TraceIdHeader)));
         var scrape = await ScrapeOpenMetricsAsync(client);
         var info = Lines(scrape).Where(l => l.StartsWith("http_request_duration_seconds_bucket{", StringComparison.Ordinal) && l.Contains("route=\"/api/info\"", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(info);

@@ -3,9 +3,12 @@ using MinimalBackend.Tests.Support;
 
 namespace MinimalBackend.Tests.Metrics;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(HttpMetricsMiddlewareTests))]
 public sealed class HttpMetricsMiddlewareTests(ServiceFixture service) : IClassFixture<ServiceFixture>
 {
+    [CollectionDefinition(nameof(HttpMetricsMiddlewareTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private readonly HttpClient _client = service.Client;
 
     [Fact]

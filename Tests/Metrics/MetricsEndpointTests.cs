@@ -3,9 +3,12 @@ using MinimalBackend.Tests.Support;
 
 namespace MinimalBackend.Tests.Metrics;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(MetricsEndpointTests))]
 public sealed class MetricsEndpointTests(ServiceFixture service, DatabaseFixture database) : IClassFixture<ServiceFixture>
 {
+    [CollectionDefinition(nameof(MetricsEndpointTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private readonly HttpClient _client = service.Client;
 
     [Fact]

@@ -7,9 +7,12 @@ using MinimalBackend.Tests.Support;
 namespace MinimalBackend.Tests.Metrics;
 
 // MetricsEndpoint:Port: /metrics moves to a port of its own, which serves nothing else.
-[Collection(PostgresTests.Name)]
+[Collection(nameof(MetricsPortServerTests))]
 public sealed class MetricsPortServerTests(DatabaseFixture database)
 {
+    [CollectionDefinition(nameof(MetricsPortServerTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     [Fact]
     public async Task With_a_metrics_port_the_metrics_are_served_there_and_no_longer_on_the_service_port()
     {

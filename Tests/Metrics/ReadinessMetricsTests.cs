@@ -4,9 +4,12 @@ using MinimalBackend.Tests.Support;
 
 namespace MinimalBackend.Tests.Metrics;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(ReadinessMetricsTests))]
 public sealed class ReadinessMetricsTests(DatabaseFixture database)
 {
+    [CollectionDefinition(nameof(ReadinessMetricsTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     [Fact]
     public async Task Each_check_is_published_as_1_when_healthy_0_5_when_degraded_and_0_when_unhealthy()
     {

@@ -6,9 +6,12 @@ using MinimalBackend.Tests.Support;
 namespace MinimalBackend.Tests.Metrics;
 
 // MetricsEndpoint:Username and :Password: a scrape must present them (HTTP Basic), nothing else changes.
-[Collection(PostgresTests.Name)]
+[Collection(nameof(ScrapeCredentialsTests))]
 public sealed class ScrapeCredentialsTests(DatabaseFixture database) : IAsyncLifetime
 {
+    [CollectionDefinition(nameof(ScrapeCredentialsTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private const string Username = "prometheus";
     private const string Password = "correct horse battery staple";
     private ServiceHost _host = null!;

@@ -10,9 +10,12 @@ namespace MinimalBackend.Tests.Ops;
 /// alerts and docs/monitoring.md evaluated through Prometheus's HTTP API. A query that parses but never
 /// returns data is a defect of the query or of the traffic, and fails here.
 /// </summary>
-[Collection(PostgresTests.Name)]
+[Collection(nameof(LiveMonitoringTests))]
 public sealed class LiveMonitoringTests(LiveMonitoringTests.MonitoredService service) : IClassFixture<LiveMonitoringTests.MonitoredService>
 {
+    [CollectionDefinition(nameof(LiveMonitoringTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     [Fact]
     public async Task Every_dashboard_query_returns_data()
     {

@@ -1,52 +1,80 @@
+using Npgsql;
+
 namespace MinimalBackend.Tests.Support;
 
 /// <summary>
-/// One PostgreSQL for the whole test run: the database named by TEST_DATABASE_URL, or a throwaway
-/// cluster started here. Tests make their own rows and never depend on rows other tests made.
+/// A database of the test class's own, in the one PostgreSQL of the test run: a throwaway cluster started
+/// on first use and stopped when the run ends, or (with TEST_DATABASE_URL) the server that URL names, whose
+/// role then needs CREATEDB. Test classes run in parallel, each on its own database and with its own hosts
+/// (each host counts on its own CollectorRegistry), so nothing a class does is seen by another.
 /// </summary>
+/// <remarks>
+/// A new database test class is a test collection of its own (xUnit runs collections in parallel): name the
+/// collection after the class and define it inside the class, with one <see cref="DatabaseFixture"/> that the
+/// class and its class fixtures (<see cref="ServiceFixture"/>, ...) share:
+/// <code>
+/// [Collection(nameof(ThingTests))]
+/// public sealed class ThingTests(ServiceFixture service, DatabaseFixture database) : IClassFixture&lt;ServiceFixture&gt;
+/// {
+///     [CollectionDefinition(nameof(ThingTests))]
+///     public sealed class OwnDatabase : ICollectionFixture&lt;DatabaseFixture&gt;;
+///     ...
+/// }
+/// </code>
+/// Take <see cref="DatabaseFixture"/> for the class's connection string, <see cref="ServiceFixture"/> for a host
+/// shared by the class, <see cref="IsolatedDatabase"/> for a database of one test's own (tests whose hosts run
+/// jobs). Make your own rows; never assert on rows you did not make. Class names must be unique in the project
+/// (they name the collections).
+/// </remarks>
 public sealed class DatabaseFixture : IAsyncLifetime
 {
-    private PostgresServer? _server;
+    private static readonly Lazy<Task<PostgresServer>> Cluster = new(StartClusterAsync);
+
+    private readonly string? _url = Environment.GetEnvironmentVariable("TEST_DATABASE_URL");
 
     public string ConnectionString { get; private set; } = "";
 
-    /// <summary>The cluster this run started, for tests that need a fresh database in it.</summary>
-    public PostgresServer Server => _server ?? throw new InvalidOperationException("TEST_DATABASE_URL is set: no cluster was started.");
+    /// <summary>The run's cluster, for tests that need to reach it; throws when TEST_DATABASE_URL names the server instead.</summary>
+    public PostgresServer Server => OwnsServer
+        ? Cluster.Value.GetAwaiter().GetResult()
+        : throw new InvalidOperationException("TEST_DATABASE_URL is set: no cluster was started.");
 
-    public bool OwnsServer => _server is not null;
+    public bool OwnsServer => string.IsNullOrWhiteSpace(_url);
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() => ConnectionString = await CreateDatabaseAsync(_url);
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    /// <summary>Another new empty database on the same server, for a test that needs one of its own (nothing to clean up).</summary>
+    public async Task<(string ConnectionString, IAsyncDisposable? Cleanup)> CreateEmptyDatabaseAsync() =>
+        (await CreateDatabaseAsync(_url), null);
+
+    private static async Task<string> CreateDatabaseAsync(string? url)
     {
-        var url = Environment.GetEnvironmentVariable("TEST_DATABASE_URL");
-        if (!string.IsNullOrWhiteSpace(url))
+        if (string.IsNullOrWhiteSpace(url))
         {
-            ConnectionString = url;
-            return;
+            return await (await Cluster.Value).CreateDatabaseAsync();
         }
-        _server = await PostgresServer.StartNewAsync();
-        ConnectionString = await _server.CreateDatabaseAsync("minimal_backend_tests");
+        var name = "test_" + Guid.NewGuid().ToString("N")[..12];
+        await using (var connection = new NpgsqlConnection(url))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+        return new NpgsqlConnectionStringBuilder(url) { Database = name }.ConnectionString;
     }
 
-    public async Task DisposeAsync()
+    private static async Task<PostgresServer> StartClusterAsync()
     {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-    }
-
-    /// <summary>A new empty database, in this run's cluster or (with TEST_DATABASE_URL) a cluster started for the asking test.</summary>
-    public async Task<(string ConnectionString, IAsyncDisposable? Cleanup)> CreateEmptyDatabaseAsync()
-    {
-        if (_server is not null)
-        {
-            return (await _server.CreateDatabaseAsync(), null);
-        }
         var server = await PostgresServer.StartNewAsync();
-        return (await server.CreateDatabaseAsync(), server);
+        // xUnit v2 has no assembly fixture: the cluster lives until the test process ends.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        return server;
     }
 }
 
+/// <summary>The old shared collection: a class still in it runs serially with the others in it, on one database.</summary>
 [CollectionDefinition(Name)]
 public sealed class PostgresTests : ICollectionFixture<DatabaseFixture>
 {

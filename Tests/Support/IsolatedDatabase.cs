@@ -1,14 +1,18 @@
 using Microsoft.Extensions.DependencyInjection;
+using Prometheus;
 
 namespace MinimalBackend.Tests.Support;
 
 /// <summary>
 /// A database of one test's own, for tests whose hosts run jobs: every job in it is that test's, so what its
-/// hosts claim, and the backlog they count, belong to no other test.
+/// hosts claim, and the backlog they count, belong to no other test. Its hosts count into one CollectorRegistry
+/// of the database's own, so a scrape of any of them sums the queue events of all, as a Prometheus sum over the
+/// instances would (a host that has stopped keeps its counts there too).
 /// </summary>
 public sealed class IsolatedDatabase : IAsyncDisposable
 {
     private readonly IAsyncDisposable? _cleanup;
+    private readonly CollectorRegistry _registry = Prometheus.Metrics.NewCustomRegistry();
 
     private IsolatedDatabase(string connectionString, IAsyncDisposable? cleanup)
     {
@@ -27,10 +31,14 @@ public sealed class IsolatedDatabase : IAsyncDisposable
 
     /// <summary>A host on this database that also runs the test job type, recording into <paramref name="log"/>.</summary>
     public ServiceHost Host(JobRunLog log, IReadOnlyDictionary<string, string?>? settings = null) =>
-        new(ConnectionString, settings, TestJobs.In(log));
+        Host(settings, TestJobs.In(log));
 
     public ServiceHost Host(IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null) =>
-        new(ConnectionString, settings, services);
+        new(ConnectionString, settings, all =>
+        {
+            all.AddSingleton(_registry);
+            services?.Invoke(all);
+        });
 
     public ValueTask DisposeAsync() => _cleanup?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

@@ -3,6 +3,9 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Serilog.Core;
+using Xunit.Abstractions;
 
 namespace MinimalBackend.Tests.Support;
 
@@ -10,6 +13,8 @@ namespace MinimalBackend.Tests.Support;
 /// The real service (Program) on a real Kestrel socket at a free 127.0.0.1 port, against a real
 /// PostgreSQL. Extra settings override appsettings.json the way environment variables would; extra
 /// services (test-only job types, a recording notification publisher) are added after the service's own.
+/// Its log goes to <see cref="Log"/>, not the console (see <see cref="LogTo"/>); with <see cref="Time"/> it runs on a
+/// <see cref="FakeTimeProvider"/> the test moves. Its metrics are its own (its own CollectorRegistry).
 /// </summary>
 public sealed class ServiceHost : WebApplicationFactory<Program>
 {
@@ -26,6 +31,9 @@ public sealed class ServiceHost : WebApplicationFactory<Program>
             ["ConnectionStrings:Postgres"] = connectionString,
         };
         _settings.TryAdd("Serilog:MinimumLevel:Default", "Warning");
+        // The console sink of appsettings.json becomes a discarding one; the events go to Log instead.
+        _settings.TryAdd("Serilog:Using:1", "MinimalBackend.Tests");
+        _settings.TryAdd("Serilog:WriteTo:0:Name", "Discard");
         _settings.TryAdd("Jwt:SigningKey", SigningKey);
         // A hash at the production cost takes ~85 ms of a core, and the tests hash hundreds of passwords.
         _settings.TryAdd("PasswordHashing:IterationCount", "1000");
@@ -39,6 +47,19 @@ public sealed class ServiceHost : WebApplicationFactory<Program>
         // begun starting Kestrel on its own thread, and throws when Kestrel wins that race (dotnet/aspnetcore#67714).
         _settings.TryAdd("Urls", "http://127.0.0.1:0");
         UseKestrel();
+    }
+
+    /// <summary>The clock of the host's services (set before the host starts); null: the system clock.</summary>
+    public FakeTimeProvider? Time { get; init; }
+
+    /// <summary>The host's Serilog events (at the host's levels: Warning and above unless a test sets Serilog:MinimumLevel).</summary>
+    public HostLog Log { get; } = new();
+
+    /// <summary>Sends the host's log to this test's output, which the run prints only if the test fails.</summary>
+    public ServiceHost LogTo(ITestOutputHelper output)
+    {
+        Log.WriteTo(output);
+        return this;
     }
 
     /// <summary>Where the host listens, once started: http://127.0.0.1:{port}.</summary>
@@ -59,6 +80,14 @@ public sealed class ServiceHost : WebApplicationFactory<Program>
         {
             builder.UseSetting(key, value);
         }
+        builder.ConfigureServices(services =>
+        {
+            services.AddSingleton<ILogEventSink>(Log);
+            if (Time is not null)
+            {
+                services.AddSingleton<TimeProvider>(Time);
+            }
+        });
         if (_services is not null)
         {
             builder.ConfigureServices(_services);

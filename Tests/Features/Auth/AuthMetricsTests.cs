@@ -7,9 +7,12 @@ namespace MinimalBackend.Tests.Features.Auth;
 
 // prometheus-net's registry is shared by every host in the test process: the tests compare values before and
 // after their own requests, and the PostgreSQL collection runs its classes one at a time.
-[Collection(PostgresTests.Name)]
+[Collection(nameof(AuthMetricsTests))]
 public sealed class AuthMetricsTests(ServiceFixture service) : IClassFixture<ServiceFixture>
 {
+    [CollectionDefinition(nameof(AuthMetricsTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private readonly HttpClient _client = service.Client;
 
     [Fact]

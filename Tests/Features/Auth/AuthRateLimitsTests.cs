@@ -1,21 +1,26 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.Extensions.Time.Testing;
 using MinimalBackend.Features.Users;
 using MinimalBackend.Tests.Support;
 using Snapshooter.Xunit;
 
 namespace MinimalBackend.Tests.Features.Auth;
 
-// Each test runs a host of its own with small limits and a one-second window.
-[Collection(PostgresTests.Name)]
+// Each test runs a host of its own with small limits and a one-second window on a clock the test moves.
+[Collection(nameof(AuthRateLimitsTests))]
 public sealed class AuthRateLimitsTests(DatabaseFixture database)
 {
+    [CollectionDefinition(nameof(AuthRateLimitsTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(1);
 
     [Fact]
     public async Task After_the_configured_requests_a_client_gets_429_with_Retry_After_and_recovers_after_the_window()
     {
-        await using var host = Host(perClientAddress: 3, perEmail: 1000);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = Host(perClientAddress: 3, perEmail: 1000, time);
         using var client = host.CreateSocketClient();
 
         var allowed = new List<HttpStatusCode>();
@@ -24,12 +29,15 @@ public sealed class AuthRateLimitsTests(DatabaseFixture database)
             allowed.Add((await LoginAsync(client, FakeUsers.Next().Email)).StatusCode);
         }
         var limited = await LoginAsync(client, FakeUsers.Next().Email);
-        await Task.Delay(Window + TimeSpan.FromMilliseconds(300));
+        time.Advance(Window - TimeSpan.FromTicks(1));
+        var stillLimited = await LoginAsync(client, FakeUsers.Next().Email);
+        time.Advance(TimeSpan.FromTicks(1));
         var recovered = await LoginAsync(client, FakeUsers.Next().Email);
 
         Assert.All(allowed, status => Assert.Equal(HttpStatusCode.Unauthorized, status));
         await ProblemResponses.AssertProblemAsync(limited, HttpStatusCode.TooManyRequests);
         Assert.Equal(TimeSpan.FromSeconds(1), limited.Headers.RetryAfter?.Delta);
+        Assert.Equal(HttpStatusCode.TooManyRequests, stillLimited.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, recovered.StatusCode);
     }
 
@@ -65,7 +73,8 @@ public sealed class AuthRateLimitsTests(DatabaseFixture database)
     [Fact]
     public async Task Login_attempts_per_email_are_limited_in_any_letter_case_and_a_limited_attempt_is_not_counted()
     {
-        await using var host = Host(perClientAddress: 1000, perEmail: 2);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = Host(perClientAddress: 1000, perEmail: 2, time);
         using var client = host.CreateSocketClient();
         var account = await TestAccounts.SignUpAsync(client);
         await LoginAsync(client, account.Email, "wrong password");
@@ -81,16 +90,19 @@ public sealed class AuthRateLimitsTests(DatabaseFixture database)
         Assert.Equal(HttpStatusCode.Unauthorized, otherEmail.StatusCode);
         Assert.Equal(0, after.Value("login_attempts_total", ("status", "success")) - before.Value("login_attempts_total", ("status", "success")));
         Assert.Equal(1, after.Value("login_attempts_total", ("status", "failed")) - before.Value("login_attempts_total", ("status", "failed")));
-        await Task.Delay(Window + TimeSpan.FromMilliseconds(300));
+        time.Advance(Window);
         Assert.Equal(HttpStatusCode.OK, (await LoginAsync(client, account.Email, account.Password)).StatusCode);
     }
 
-    private ServiceHost Host(int perClientAddress, int perEmail) => new(database.ConnectionString, new Dictionary<string, string?>
+    private ServiceHost Host(int perClientAddress, int perEmail, FakeTimeProvider? time = null) => new(database.ConnectionString, new Dictionary<string, string?>
     {
         ["Auth:RateLimits:Window"] = Window.ToString(),
         ["Auth:RateLimits:PerClientAddress"] = perClientAddress.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Auth:RateLimits:PerEmail"] = perEmail.ToString(System.Globalization.CultureInfo.InvariantCulture),
-    });
+    })
+    {
+        Time = time,
+    };
 
     private static Task<HttpResponseMessage> LoginAsync(HttpClient client, string email, string password = "any password") =>
         client.PostAsJsonAsync("/api/auth/login", new { email, password });

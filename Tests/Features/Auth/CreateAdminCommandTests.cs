@@ -5,9 +5,12 @@ using MinimalBackend.Tests.Support;
 namespace MinimalBackend.Tests.Features.Auth;
 
 // The command as an operator runs it: the built service started with arguments, against the run's database.
-[Collection(PostgresTests.Name)]
+[Collection(nameof(CreateAdminCommandTests))]
 public sealed class CreateAdminCommandTests(ServiceFixture service) : IClassFixture<ServiceFixture>
 {
+    [CollectionDefinition(nameof(CreateAdminCommandTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     [Fact]
     public async Task The_password_comes_from_ADMIN_PASSWORD_and_the_new_administrator_can_list_users()
     {

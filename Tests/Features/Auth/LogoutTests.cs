@@ -6,9 +6,12 @@ using Snapshooter.Xunit;
 
 namespace MinimalBackend.Tests.Features.Auth;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(LogoutTests))]
 public sealed class LogoutTests(ServiceFixture service) : IClassFixture<ServiceFixture>
 {
+    [CollectionDefinition(nameof(LogoutTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private readonly HttpClient _client = service.Client;
 
     [Fact]

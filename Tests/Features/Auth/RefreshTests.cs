@@ -8,9 +8,12 @@ using Snapshooter.Xunit;
 
 namespace MinimalBackend.Tests.Features.Auth;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(RefreshTests))]
 public sealed class RefreshTests(ServiceFixture service) : IClassFixture<ServiceFixture>
 {
+    [CollectionDefinition(nameof(RefreshTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private readonly HttpClient _client = service.Client;
 
     [Fact]

@@ -7,9 +7,12 @@ using Snapshooter.Xunit;
 
 namespace MinimalBackend.Tests.Features.Auth;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(RegisterTests))]
 public sealed class RegisterTests(ServiceFixture service) : IClassFixture<ServiceFixture>
 {
+    [CollectionDefinition(nameof(RegisterTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private readonly HttpClient _client = service.Client;
 
     [Fact]

@@ -8,9 +8,12 @@ using Npgsql;
 namespace MinimalBackend.Tests.Features.Auth;
 
 // Register and its welcome email, end to end: HTTP in, a real SMTP server out.
-[Collection(PostgresTests.Name)]
+[Collection(nameof(RegisterWelcomeEmailTests))]
 public sealed class RegisterWelcomeEmailTests(SmtpServiceFixture service, DatabaseFixture database) : IClassFixture<SmtpServiceFixture>
 {
+    [CollectionDefinition(nameof(RegisterWelcomeEmailTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     [Fact]
     public async Task Registering_sends_the_welcome_email_to_the_new_address()
     {

@@ -8,10 +8,13 @@ using Npgsql;
 
 namespace MinimalBackend.Tests.Features.Email;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(SendWelcomeEmailTests))]
 public sealed class SendWelcomeEmailTests(SmtpServiceFixture service, DatabaseFixture database)
     : IClassFixture<SmtpServiceFixture>
 {
+    [CollectionDefinition(nameof(SendWelcomeEmailTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private static readonly Faker Faker = new();
 
     [Fact]

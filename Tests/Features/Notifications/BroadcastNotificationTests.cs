@@ -12,9 +12,12 @@ namespace MinimalBackend.Tests.Features.Notifications;
 
 // "All users" is every user of the database, so each test has a database of its own; batches of 2 users make a
 // handful of users span several batches.
-[Collection(PostgresTests.Name)]
+[Collection(nameof(BroadcastNotificationTests))]
 public sealed class BroadcastNotificationTests(DatabaseFixture database)
 {
+    [CollectionDefinition(nameof(BroadcastNotificationTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private static readonly Dictionary<string, string?> SmallBatches = new() { ["Notifications:BroadcastBatchSize"] = "2" };
 
     [Fact]

@@ -9,10 +9,13 @@ using Npgsql;
 
 namespace MinimalBackend.Tests.Features.Notifications;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(DeliverNotificationTests))]
 public sealed class DeliverNotificationTests(DeliverNotificationTests.PublisherFixture service, DatabaseFixture database)
     : IClassFixture<DeliverNotificationTests.PublisherFixture>
 {
+    [CollectionDefinition(nameof(DeliverNotificationTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     [Fact]
     public async Task A_notification_enqueued_in_a_transaction_is_stored_and_published_once_it_commits()
     {

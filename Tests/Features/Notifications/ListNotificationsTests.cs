@@ -6,9 +6,12 @@ using Snapshooter.Xunit;
 
 namespace MinimalBackend.Tests.Features.Notifications;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(ListNotificationsTests))]
 public sealed class ListNotificationsTests(ServiceFixture service) : IClassFixture<ServiceFixture>
 {
+    [CollectionDefinition(nameof(ListNotificationsTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private readonly HttpClient _client = service.Client;
 
     [Fact]

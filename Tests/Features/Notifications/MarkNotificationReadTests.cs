@@ -3,9 +3,12 @@ using MinimalBackend.Tests.Support;
 
 namespace MinimalBackend.Tests.Features.Notifications;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(MarkNotificationReadTests))]
 public sealed class MarkNotificationReadTests(ServiceFixture service) : IClassFixture<ServiceFixture>
 {
+    [CollectionDefinition(nameof(MarkNotificationReadTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private readonly HttpClient _client = service.Client;
 
     [Fact]

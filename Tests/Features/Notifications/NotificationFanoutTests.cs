@@ -7,9 +7,12 @@ using Npgsql;
 namespace MinimalBackend.Tests.Features.Notifications;
 
 // Several instances on one database, each a host of its own: what one stores, the others push to their clients.
-[Collection(PostgresTests.Name)]
+[Collection(nameof(NotificationFanoutTests))]
 public sealed class NotificationFanoutTests(DatabaseFixture database)
 {
+    [CollectionDefinition(nameof(NotificationFanoutTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private const string ListenerName = "minimal-backend channel listener";
 
     [Fact]

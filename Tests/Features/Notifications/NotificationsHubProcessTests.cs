@@ -3,9 +3,12 @@ using MinimalBackend.Tests.Support;
 namespace MinimalBackend.Tests.Features.Notifications;
 
 // What only a process of its own shows: its whole log, and a gauge that starts again with the process.
-[Collection(PostgresTests.Name)]
+[Collection(nameof(NotificationsHubProcessTests))]
 public sealed class NotificationsHubProcessTests(DatabaseFixture database)
 {
+    [CollectionDefinition(nameof(NotificationsHubProcessTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     [Fact]
     public async Task The_access_token_in_the_query_string_never_reaches_the_log_even_with_every_category_at_its_most_verbose()
     {

@@ -11,9 +11,12 @@ using Snapshooter.Xunit;
 
 namespace MinimalBackend.Tests.Features.Notifications;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(SendNotificationTests))]
 public sealed partial class SendNotificationTests(ServiceFixture service) : IClassFixture<ServiceFixture>
 {
+    [CollectionDefinition(nameof(SendNotificationTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private readonly HttpClient _client = service.Client;
 
     [Fact]

@@ -3,9 +3,12 @@ using Snapshooter.Xunit;
 
 namespace MinimalBackend.Tests.Features.ServiceInfo;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(GetServiceInfoTests))]
 public sealed class GetServiceInfoTests(ServiceFixture service) : IClassFixture<ServiceFixture>
 {
+    [CollectionDefinition(nameof(GetServiceInfoTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     [Fact]
     public async Task Info_names_the_service_its_version_and_environment()
     {

@@ -8,9 +8,12 @@ using Snapshooter.Xunit;
 
 namespace MinimalBackend.Tests.Features.Users;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(GetCurrentUserTests))]
 public sealed class GetCurrentUserTests(ServiceFixture service) : IClassFixture<ServiceFixture>
 {
+    [CollectionDefinition(nameof(GetCurrentUserTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private readonly HttpClient _client = service.Client;
 
     [Fact]

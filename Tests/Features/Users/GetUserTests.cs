@@ -6,9 +6,12 @@ using Snapshooter.Xunit;
 
 namespace MinimalBackend.Tests.Features.Users;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(GetUserTests))]
 public sealed class GetUserTests(ServiceFixture service) : IClassFixture<ServiceFixture>
 {
+    [CollectionDefinition(nameof(GetUserTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private readonly HttpClient _client = service.Client;
 
     [Fact]

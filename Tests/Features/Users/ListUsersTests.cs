@@ -8,9 +8,12 @@ using Snapshooter.Xunit;
 
 namespace MinimalBackend.Tests.Features.Users;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(ListUsersTests))]
 public sealed class ListUsersTests(ServiceFixture service, DatabaseFixture database) : IClassFixture<ServiceFixture>
 {
+    [CollectionDefinition(nameof(ListUsersTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private readonly HttpClient _client = service.Client;
 
     [Fact]

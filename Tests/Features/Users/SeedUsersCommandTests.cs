@@ -5,9 +5,12 @@ using Npgsql;
 
 namespace MinimalBackend.Tests.Features.Users;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(SeedUsersCommandTests))]
 public sealed class SeedUsersCommandTests(DatabaseFixture database)
 {
+    [CollectionDefinition(nameof(SeedUsersCommandTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     [Fact]
     public async Task Seed_adds_the_requested_users_who_sign_in_with_the_seed_password()
     {

@@ -1,13 +1,15 @@
 using System.Net;
-using System.Net.Http.Json;
 using MinimalBackend.Tests.Support;
 using Snapshooter.Xunit;
 
 namespace MinimalBackend.Tests.Features.Users;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(UpdateCurrentUserTests))]
 public sealed class UpdateCurrentUserTests(ServiceFixture service) : IClassFixture<ServiceFixture>
 {
+    [CollectionDefinition(nameof(UpdateCurrentUserTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private readonly HttpClient _client = service.Client;
 
     [Fact]

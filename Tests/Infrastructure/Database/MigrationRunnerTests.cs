@@ -7,9 +7,12 @@ using Npgsql;
 
 namespace MinimalBackend.Tests.Infrastructure.Database;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(MigrationRunnerTests))]
 public sealed class MigrationRunnerTests(DatabaseFixture database)
 {
+    [CollectionDefinition(nameof(MigrationRunnerTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     [Fact]
     public async Task Two_hosts_starting_together_apply_each_migration_once()
     {

@@ -7,9 +7,12 @@ using static MinimalBackend.Tests.Support.ProblemResponses;
 
 namespace MinimalBackend.Tests.Infrastructure.Http;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(ProblemDetailsTests))]
 public sealed class ProblemDetailsTests(ServiceFixture service) : IClassFixture<ServiceFixture>
 {
+    [CollectionDefinition(nameof(ProblemDetailsTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private readonly HttpClient _client = service.Client;
 
     [Fact]

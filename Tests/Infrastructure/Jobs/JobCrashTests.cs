@@ -6,9 +6,12 @@ using Npgsql;
 
 namespace MinimalBackend.Tests.Infrastructure.Jobs;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(JobCrashTests))]
 public sealed class JobCrashTests(DatabaseFixture database)
 {
+    [CollectionDefinition(nameof(JobCrashTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private static readonly Faker Faker = new();
 
     [Fact]

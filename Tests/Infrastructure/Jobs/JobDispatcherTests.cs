@@ -5,9 +5,12 @@ using Npgsql;
 namespace MinimalBackend.Tests.Infrastructure.Jobs;
 
 // Each test runs its hosts on a database of its own: what one host claims must be only that test's jobs.
-[Collection(PostgresTests.Name)]
+[Collection(nameof(JobDispatcherTests))]
 public sealed class JobDispatcherTests(DatabaseFixture database)
 {
+    [CollectionDefinition(nameof(JobDispatcherTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     [Fact]
     public async Task A_handler_that_throws_twice_succeeds_on_the_third_attempt_after_growing_backoffs()
     {

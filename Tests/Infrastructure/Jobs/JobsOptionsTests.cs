@@ -2,9 +2,12 @@ using MinimalBackend.Tests.Support;
 
 namespace MinimalBackend.Tests.Infrastructure.Jobs;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(JobsOptionsTests))]
 public sealed class JobsOptionsTests(DatabaseFixture database)
 {
+    [CollectionDefinition(nameof(JobsOptionsTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     [Theory]
     [InlineData("Jobs:Queues:email:Concurrency", "0", "Jobs:Queues:email:Concurrency must be between 1 and 1000.")]
     [InlineData("Jobs:PollIntervalSeconds", "60", "Jobs:PollIntervalSeconds must be between 1 and 59.")]

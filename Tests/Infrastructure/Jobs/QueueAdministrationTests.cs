@@ -8,9 +8,12 @@ namespace MinimalBackend.Tests.Infrastructure.Jobs;
 
 // The operators' API of the job machinery, on databases of each test's own: what it pauses, counts and retries
 // must be only that test's jobs.
-[Collection(PostgresTests.Name)]
+[Collection(nameof(QueueAdministrationTests))]
 public sealed class QueueAdministrationTests(DatabaseFixture database)
 {
+    [CollectionDefinition(nameof(QueueAdministrationTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private static readonly CancellationToken None = CancellationToken.None;
 
     [Fact]

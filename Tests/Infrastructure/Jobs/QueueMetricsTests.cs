@@ -7,9 +7,12 @@ using Npgsql;
 
 namespace MinimalBackend.Tests.Infrastructure.Jobs;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(QueueMetricsTests))]
 public sealed class QueueMetricsTests(DatabaseFixture database)
 {
+    [CollectionDefinition(nameof(QueueMetricsTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private static readonly string[] Queues = ["email", "notification"];
     private static readonly string[] Statuses = ["completed", "dead", "enqueued", "failed"];
 

@@ -6,9 +6,12 @@ using Serilog.Events;
 
 namespace MinimalBackend.Tests.Infrastructure.Logging;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(RequestLoggingTests))]
 public sealed class RequestLoggingTests(DatabaseFixture database)
 {
+    [CollectionDefinition(nameof(RequestLoggingTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     [Fact]
     public async Task Production_writes_one_compact_json_event_per_request_with_route_status_elapsed_and_trace_id()
     {

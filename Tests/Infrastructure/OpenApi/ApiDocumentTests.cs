@@ -4,9 +4,12 @@ using Snapshooter.Xunit;
 
 namespace MinimalBackend.Tests.Infrastructure.OpenApi;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(ApiDocumentTests))]
 public sealed class ApiDocumentTests(ServiceFixture service) : IClassFixture<ServiceFixture>
 {
+    [CollectionDefinition(nameof(ApiDocumentTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     [Fact]
     public async Task The_OpenAPI_document_matches_the_reviewed_contract()
     {

@@ -6,9 +6,12 @@ using Snapshooter.Xunit;
 
 namespace MinimalBackend.Tests.Infrastructure.Security;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(AccessTokenTests))]
 public sealed class AccessTokenTests(ServiceFixture service) : IClassFixture<ServiceFixture>
 {
+    [CollectionDefinition(nameof(AccessTokenTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private readonly HttpClient _client = service.Client;
 
     public static TheoryData<string> RefusedTokens => ["expired", "tampered", "wrong audience", "wrong issuer", "wrong key", "without signature", "not yet valid", "not a JWT"];

@@ -11,9 +11,12 @@ namespace MinimalBackend.Tests.Infrastructure.Security;
 /// authentication middleware of its own in front of the pipeline unless it sees one was added, so a
 /// token check that is skipped "for anonymous requests" can quietly run on every request.
 /// </summary>
-[Collection(PostgresTests.Name)]
+[Collection(nameof(AuthenticationPipelineTests))]
 public sealed class AuthenticationPipelineTests(DatabaseFixture database)
 {
+    [CollectionDefinition(nameof(AuthenticationPipelineTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     [Fact]
     public async Task A_request_without_a_token_is_not_authenticated_and_one_with_a_token_is_authenticated_once()
     {

@@ -9,9 +9,12 @@ using Snapshooter.Xunit;
 
 namespace MinimalBackend.Tests.Infrastructure.Security;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(PasswordHasherTests))]
 public sealed class PasswordHasherTests(DatabaseFixture database)
 {
+    [CollectionDefinition(nameof(PasswordHasherTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private static PasswordHasher Hasher(int iterations) =>
         new(Options.Create(new PasswordHashingOptions { IterationCount = iterations }));
 

@@ -5,9 +5,12 @@ using MinimalBackend.Tests.Support;
 namespace MinimalBackend.Tests.Infrastructure.Security;
 
 // The service as its own process, where the environment decides where the key comes from.
-[Collection(PostgresTests.Name)]
+[Collection(nameof(SigningKeyTests))]
 public sealed class SigningKeyTests(DatabaseFixture database) : IDisposable
 {
+    [CollectionDefinition(nameof(SigningKeyTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private readonly string _directory = Directory.CreateTempSubdirectory("minimal-backend-keys-").FullName;
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

@@ -4,9 +4,12 @@ using Snapshooter.Xunit;
 
 namespace MinimalBackend.Tests.Features.Admin.Queues;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(DeleteCompletedJobsTests))]
 public sealed class DeleteCompletedJobsTests(DatabaseFixture database)
 {
+    [CollectionDefinition(nameof(DeleteCompletedJobsTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     [Fact]
     public async Task Completed_jobs_of_the_queue_older_than_the_age_are_deleted_and_nothing_else()
     {

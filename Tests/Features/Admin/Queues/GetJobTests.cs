@@ -5,9 +5,12 @@ using Snapshooter.Xunit;
 namespace MinimalBackend.Tests.Features.Admin.Queues;
 
 // On the shared service: a dead job stays dead there (no worker retries it), and each test reads only the job it wrote.
-[Collection(PostgresTests.Name)]
+[Collection(nameof(GetJobTests))]
 public sealed class GetJobTests(ServiceFixture service) : IClassFixture<ServiceFixture>
 {
+    [CollectionDefinition(nameof(GetJobTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private readonly HttpClient _client = service.Client;
 
     [Fact]

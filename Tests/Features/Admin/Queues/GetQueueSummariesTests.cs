@@ -5,9 +5,12 @@ using Snapshooter.Xunit;
 
 namespace MinimalBackend.Tests.Features.Admin.Queues;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(GetQueueSummariesTests))]
 public sealed class GetQueueSummariesTests(DatabaseFixture database)
 {
+    [CollectionDefinition(nameof(GetQueueSummariesTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     [Fact]
     public async Task The_summary_body_has_the_contract_shape()
     {

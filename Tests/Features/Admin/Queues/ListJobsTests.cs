@@ -6,9 +6,12 @@ using Snapshooter.Xunit;
 
 namespace MinimalBackend.Tests.Features.Admin.Queues;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(ListJobsTests))]
 public sealed class ListJobsTests(DatabaseFixture database)
 {
+    [CollectionDefinition(nameof(ListJobsTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     [Fact]
     public async Task A_page_body_has_the_contract_shape()
     {

@@ -5,9 +5,12 @@ using Snapshooter.Xunit;
 
 namespace MinimalBackend.Tests.Features.Admin.Queues;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(PauseQueueTests))]
 public sealed class PauseQueueTests(DatabaseFixture database)
 {
+    [CollectionDefinition(nameof(PauseQueueTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     [Fact]
     public async Task A_pause_body_has_the_contract_shape_and_names_the_admin()
     {

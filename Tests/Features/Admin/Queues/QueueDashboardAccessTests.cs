@@ -5,9 +5,12 @@ using Snapshooter.Xunit;
 namespace MinimalBackend.Tests.Features.Admin.Queues;
 
 // Who may use the dashboard's API: administrators only, whatever the endpoint.
-[Collection(PostgresTests.Name)]
+[Collection(nameof(QueueDashboardAccessTests))]
 public sealed class QueueDashboardAccessTests(ServiceFixture service) : IClassFixture<ServiceFixture>
 {
+    [CollectionDefinition(nameof(QueueDashboardAccessTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private readonly HttpClient _client = service.Client;
 
     public static TheoryData<string, string> Endpoints() => new()

@@ -9,10 +9,13 @@ namespace MinimalBackend.Tests.Features.Admin.Queues;
 
 // The dashboard page in real headless Chromium over a real Kestrel socket. Each test runs a host of its own on a
 // database of its own, so the counts on the page are exactly the rows the test wrote.
-[Collection(PostgresTests.Name)]
+[Collection(nameof(QueueDashboardBrowserTests))]
 public sealed class QueueDashboardBrowserTests(DatabaseFixture database, ChromiumFixture chromium, ITestOutputHelper output)
     : IClassFixture<ChromiumFixture>
 {
+    [CollectionDefinition(nameof(QueueDashboardBrowserTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private static readonly string[] States = ["waiting", "active", "completed", "failed", "dead"];
 
     // The page refreshes every 5 s; a machine shared with other builds can take a few ticks.

@@ -1,13 +1,15 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.RegularExpressions;
 using MinimalBackend.Tests.Support;
 
 namespace MinimalBackend.Tests.Features.Admin.Queues;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(QueueDashboardPageTests))]
 public sealed partial class QueueDashboardPageTests(ServiceFixture service) : IClassFixture<ServiceFixture>
 {
+    [CollectionDefinition(nameof(QueueDashboardPageTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     private readonly HttpClient _client = service.Client;
 
     [Theory]

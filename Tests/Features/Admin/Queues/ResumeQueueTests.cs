@@ -3,9 +3,12 @@ using Snapshooter.Xunit;
 
 namespace MinimalBackend.Tests.Features.Admin.Queues;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(ResumeQueueTests))]
 public sealed class ResumeQueueTests(DatabaseFixture database)
 {
+    [CollectionDefinition(nameof(ResumeQueueTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     [Fact]
     public async Task A_resume_body_has_the_contract_shape()
     {

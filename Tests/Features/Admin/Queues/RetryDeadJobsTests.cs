@@ -3,9 +3,12 @@ using Snapshooter.Xunit;
 
 namespace MinimalBackend.Tests.Features.Admin.Queues;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(RetryDeadJobsTests))]
 public sealed class RetryDeadJobsTests(DatabaseFixture database)
 {
+    [CollectionDefinition(nameof(RetryDeadJobsTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     [Fact]
     public async Task Every_dead_job_of_the_queue_and_only_those_wait_again_and_the_body_counts_them()
     {

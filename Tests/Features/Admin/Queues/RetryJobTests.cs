@@ -4,9 +4,12 @@ using Snapshooter.Xunit;
 
 namespace MinimalBackend.Tests.Features.Admin.Queues;
 
-[Collection(PostgresTests.Name)]
+[Collection(nameof(RetryJobTests))]
 public sealed class RetryJobTests(DatabaseFixture database)
 {
+    [CollectionDefinition(nameof(RetryJobTests))]
+    public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
+
     [Fact]
     public async Task A_retried_job_body_has_the_contract_shape()
     {

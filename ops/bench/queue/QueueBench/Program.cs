@@ -4,6 +4,7 @@ using Coravel.Invocable;
 using Dapper;
 using MinimalBackend.Infrastructure.Database;
 using MinimalBackend.Infrastructure.Jobs;
+using MinimalBackend.Metrics;
 using Npgsql;
 
 // The queue benchmark's two roles, both on the service's own job machinery (AddDatabase, AddJobs) with a job type
@@ -16,6 +17,7 @@ var mode = args.Length > 0 ? args[0] : "host";
 var builder = WebApplication.CreateBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.AddDatabase();
+builder.Services.AddMetricsRegistry();
 builder.AddJobs();
 builder.Services.AddJob<NoOpJob, NoOpPayload>(NoOpJob.Type, NoOpJob.Queue, new JobTypeOptions { MaxAttempts = 1 });
 if (mode != "host")
