@@ -51,7 +51,13 @@ builder.AddNotificationsFeature();
 builder.AddQueueDashboard();
 
 // API: FastEndpoints (one use case per file under Features/) and its OpenAPI document
-builder.Services.AddFastEndpoints();
+// Endpoints and validators are found in this assembly only: scanning every loaded package at start cost a
+// measurable part of the start (README, Start-up and memory).
+builder.Services.AddFastEndpoints(discovery =>
+{
+    discovery.DisableAutoDiscovery = true;
+    discovery.Assemblies = [typeof(Program).Assembly];
+});
 builder.AddApiDocument();
 
 var app = builder.Build();

@@ -1,7 +1,10 @@
 using MinimalBackend.Infrastructure.Commands;
 using MinimalBackend.Infrastructure.Http;
+using MinimalBackend.Infrastructure.OpenApi;
 using MinimalBackend.Infrastructure.Security;
 using MinimalBackend.Metrics;
+
+[assembly: ApiTag("Auth", "Accounts and sessions: register, sign in, refresh the tokens, sign out. No access token needed.")]
 
 namespace MinimalBackend.Features.Auth;
 

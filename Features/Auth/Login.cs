@@ -45,6 +45,7 @@ public sealed class LoginEndpoint(NpgsqlDataSource database, PasswordHasher pass
         Summary(s =>
         {
             s.Summary = "Sign in: an access token and a refresh token";
+            s.Responses[StatusCodes.Status401Unauthorized] = "The email or the password is wrong (the same answer for both)";
             s.Responses[StatusCodes.Status503ServiceUnavailable] = PasswordHasher.BusyDescription;
         });
     }

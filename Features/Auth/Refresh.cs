@@ -30,7 +30,11 @@ public sealed partial class RefreshEndpoint(NpgsqlDataSource database, SessionTo
         AllowAnonymous();
         Options(x => x.RequireRateLimiting(AuthRateLimits.PerClientAddress));
         Description(d => d.ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status429TooManyRequests));
-        Summary(s => s.Summary = "Rotate a refresh token: a new access token and a new refresh token");
+        Summary(s =>
+        {
+            s.Summary = "Rotate a refresh token: a new access token and a new refresh token";
+            s.Responses[StatusCodes.Status401Unauthorized] = "The refresh token is unknown, expired, used or revoked: sign in again";
+        });
     }
 
     public override async Task HandleAsync(RefreshTokenRequest req, CancellationToken ct)

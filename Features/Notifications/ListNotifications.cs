@@ -3,6 +3,7 @@ using Dapper;
 using FastEndpoints;
 using FluentValidation;
 using FluentValidation.Results;
+using MinimalBackend.Infrastructure.OpenApi;
 using MinimalBackend.Infrastructure.Security;
 using Npgsql;
 
@@ -11,7 +12,7 @@ namespace MinimalBackend.Features.Notifications;
 public sealed record ListNotificationsRequest(int PageSize = 20, Guid? Cursor = null, bool UnreadOnly = false);
 
 /// <summary>A stored notification as its owner reads it: the <c>notification</c> message's fields and when it was read.</summary>
-public sealed record NotificationResponse(Guid Id, string Title, string Body, JsonElement Data, DateTime CreatedAt, DateTime? ReadAt);
+public sealed record NotificationResponse(Guid Id, string Title, string Body, [property: JsonObjectValue] JsonElement Data, DateTime CreatedAt, DateTime? ReadAt);
 
 public sealed record NotificationPageResponse(IReadOnlyList<NotificationResponse> Items, Guid? NextCursor, long UnreadCount);
 

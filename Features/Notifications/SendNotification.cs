@@ -4,12 +4,15 @@ using System.Text.RegularExpressions;
 using FastEndpoints;
 using FluentValidation;
 using MinimalBackend.Features.Users;
+using MinimalBackend.Infrastructure.OpenApi;
 using MinimalBackend.Infrastructure.Validation;
 using Npgsql;
 
 namespace MinimalBackend.Features.Notifications;
 
-public sealed record SendNotificationRequest(Guid? UserId, bool AllUsers, string Title, string Body, JsonElement? Data);
+/// <summary>To one user (<c>userId</c>) or to every user (<c>allUsers: true</c>), never both: two shapes in the OpenAPI document.</summary>
+[OneOfShapes(nameof(UserId), nameof(AllUsers))]
+public sealed record SendNotificationRequest(Guid? UserId, bool AllUsers, string Title, string Body, [property: JsonObjectValue] JsonElement? Data);
 
 /// <summary>The notification's id (one user), or the broadcast's (all users: each user's notification has an id of its own).</summary>
 public sealed record SendNotificationResponse(Guid Id);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MinimalBackend.Infrastructure.Commands;
+using MinimalBackend.Infrastructure.Database;
 using MinimalBackend.Infrastructure.Security;
 using Npgsql;
 using NpgsqlTypes;
@@ -11,7 +12,7 @@ namespace MinimalBackend.Features.Users;
 /// COPY, so a newcomer has data to page through. They all share one password, hashed once: hashing each
 /// on its own would cost 10,000 times the deliberate cost of one hash.
 /// </summary>
-public sealed class SeedUsersCommand(NpgsqlDataSource database, PasswordHasher passwords, IHostEnvironment environment) : IConsoleCommand
+public sealed class SeedUsersCommand([FromKeyedServices(DatabaseModule.SessionConnections)] NpgsqlDataSource database, PasswordHasher passwords, IHostEnvironment environment) : IConsoleCommand
 {
     public const string Password = "seeded-password";
     public const int DefaultCount = 100;

@@ -79,7 +79,7 @@ public static partial class PostgresChannels
 /// while the database stays away), and the subscribers are told how far back they may have missed something.
 /// </summary>
 internal sealed partial class PostgresChannelListener(
-    NpgsqlDataSource database, IEnumerable<IChannelSubscriber> subscribers, ILogger<PostgresChannelListener> logger) : BackgroundService
+    [FromKeyedServices(DatabaseModule.SessionConnections)] NpgsqlDataSource database, IEnumerable<IChannelSubscriber> subscribers, ILogger<PostgresChannelListener> logger) : BackgroundService
 {
     internal const string ApplicationName = "minimal-backend channel listener";
 

@@ -27,11 +27,15 @@ public static class SecurityModule
         {
             builder.Services.Remove(keyRingLoader);
         }
+        builder.Services.AddSingleton<CachingJsonWebTokenHandler>();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<JwtOptions>>((bearer, jwtOptions) =>
+            .Configure<IOptions<JwtOptions>, CachingJsonWebTokenHandler>((bearer, jwtOptions, tokenHandler) =>
             {
                 var jwt = jwtOptions.Value;
                 bearer.MapInboundClaims = false;
+                tokenHandler.MapInboundClaims = false;
+                bearer.TokenHandlers.Clear();
+                bearer.TokenHandlers.Add(tokenHandler);
                 bearer.TokenValidationParameters = new TokenValidationParameters
                 {
                     ValidIssuer = jwt.Issuer,

@@ -2,13 +2,14 @@ using FastEndpoints;
 using FluentValidation;
 using MinimalBackend.Infrastructure.Jobs;
 using MinimalBackend.Infrastructure.Logging;
+using MinimalBackend.Infrastructure.OpenApi;
 
 namespace MinimalBackend.Features.Admin.Queues;
 
-public sealed record ListJobsRequest(string Queue, string State, int Page = 1, int PageSize = 20);
+public sealed record ListJobsRequest(string Queue, [property: ClosedSet(typeof(JobStates))] string State, int Page = 1, int PageSize = 20);
 
 /// <summary>A page of jobs, newest first; <c>hasMore</c> says whether a next page has any.</summary>
-public sealed record JobPageResponse(string Queue, string State, IReadOnlyList<JobListItem> Items, int Page, int PageSize, bool HasMore);
+public sealed record JobPageResponse(string Queue, [property: ClosedSet(typeof(JobStates))] string State, IReadOnlyList<JobListItem> Items, int Page, int PageSize, bool HasMore);
 
 /// <summary>A job in a list: <c>lastError</c> is its first <see cref="ListJobsEndpoint.ErrorPreviewLength"/> characters (ending in … when cut); the job's detail has all of it.</summary>
 public sealed record JobListItem(

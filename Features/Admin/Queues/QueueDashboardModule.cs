@@ -1,6 +1,9 @@
 using FastEndpoints;
 using MinimalBackend.Features.Users;
 using MinimalBackend.Infrastructure.Jobs;
+using MinimalBackend.Infrastructure.OpenApi;
+
+[assembly: ApiTag("Admin", "Administrators only. The job queues: counts, jobs, retries, pauses.")]
 
 namespace MinimalBackend.Features.Admin.Queues;
 

@@ -1,12 +1,13 @@
 using FastEndpoints;
 using MinimalBackend.Infrastructure.Jobs;
+using MinimalBackend.Infrastructure.OpenApi;
 using MinimalBackend.Infrastructure.Security;
 
 namespace MinimalBackend.Features.Admin.Queues;
 
 public sealed record RetryJobRequest(string Queue, long Id);
 
-public sealed record RetriedJobResponse(long Id, string Queue, string StateBefore, string State);
+public sealed record RetriedJobResponse(long Id, string Queue, [property: ClosedSet(typeof(JobStates))] string StateBefore, [property: ClosedSet(typeof(JobStates))] string State);
 
 /// <summary>
 /// Runs a failed or dead job again now, with a fresh set of attempts; 409 for a job in any other state
