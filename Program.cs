@@ -76,9 +76,16 @@ app.UseTraceIdHeader();
 app.UseHttpRequestMetrics();
 app.UseRequestLogging();
 app.UseProblemDetailsForAllErrors();
+// Request content: UTF-8 bodies only (415 otherwise), before anything reads one; nosniff on every answer
+app.UseUtf8RequestBodies();
+app.UseNoSniff();
 app.UseAuthFeature();
 
-app.UseFastEndpoints(config => config.Errors.UseValidationProblemDetails());
+app.UseFastEndpoints(config =>
+{
+    config.Errors.UseValidationProblemDetails();
+    config.UseStrictRequestBinding();
+});
 app.MapHealthEndpoints();
 app.MapMetricsEndpoint();
 app.MapNotificationsHub();

@@ -70,7 +70,8 @@ public static class MetricsModule
             pipeline.Use(next => context => credentials.ArePresentedBy(context.Request) ? next(context) : ScrapeCredentials.ChallengeAsync(context));
         }
         pipeline.UseMiddleware<MetricServerMiddleware>(new MetricServerMiddleware.Settings { Registry = registry });
-        endpoints.Map("/metrics", pipeline.Build())
+        // GET and HEAD only: a scrape reads; any other method is a 405.
+        endpoints.MapMethods("/metrics", [HttpMethods.Get, HttpMethods.Head], pipeline.Build())
             .WithDisplayName("Prometheus metrics")
             .WithMetadata(new MetricsScrapeEndpoint(), new RoutineRequest())
             .ExcludeFromDescription();

@@ -1,20 +1,9 @@
 using Dapper;
 using FastEndpoints;
-using FluentValidation;
+using MinimalBackend.Features.Users;
 using Npgsql;
 
 namespace MinimalBackend.Features.Auth;
-
-/// <summary>The body of refresh and logout: the refresh token the client holds.</summary>
-public sealed record RefreshTokenRequest(string RefreshToken);
-
-public sealed class RefreshTokenRequestValidator : Validator<RefreshTokenRequest>
-{
-    public RefreshTokenRequestValidator()
-    {
-        RuleFor(x => x.RefreshToken).NotEmpty().MaximumLength(RefreshTokens.MaxLength);
-    }
-}
 
 /// <summary>
 /// Exchanges a refresh token for a new access token and a new refresh token; the presented one is used up.
@@ -42,13 +31,14 @@ public sealed partial class RefreshEndpoint(NpgsqlDataSource database, SessionTo
         await using var connection = await database.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var token = await RefreshData.FindForUpdateAsync(connection, transaction, RefreshTokens.Hash(req.RefreshToken), ct);
+        var role = token is null ? null : await UserAccounts.RoleAsync(connection, transaction, token.UserId, ct);
         if (token is { Rotated: true, Revoked: false })
         {
             await RefreshData.RevokeFamilyAsync(connection, transaction, token.FamilyId, ct);
             await transaction.CommitAsync(ct);
             LogReuse(logger, token.FamilyId, token.UserId);
         }
-        if (token is null || token.Rotated || token.Revoked || token.Expired)
+        if (token is null || role is null || token.Rotated || token.Revoked || token.Expired)
         {
             await Send.ResultAsync(TypedResults.Problem(
                 statusCode: StatusCodes.Status401Unauthorized, title: "Invalid refresh token", detail: "The refresh token is unknown, expired, used or revoked. Sign in again."));
@@ -56,7 +46,7 @@ public sealed partial class RefreshEndpoint(NpgsqlDataSource database, SessionTo
         }
 
         await RefreshData.MarkRotatedAsync(connection, transaction, token.Id, ct);
-        var tokens = await sessions.IssueAsync(connection, transaction, token.UserId, token.Role, token.FamilyId, ct);
+        var tokens = await sessions.IssueAsync(connection, transaction, token.UserId, role, token.FamilyId, ct);
         await transaction.CommitAsync(ct);
         await Send.OkAsync(tokens, ct);
     }
@@ -67,17 +57,17 @@ public sealed partial class RefreshEndpoint(NpgsqlDataSource database, SessionTo
 
 public static class RefreshData
 {
-    public sealed record StoredToken(Guid Id, Guid FamilyId, Guid UserId, string Role, bool Rotated, bool Revoked, bool Expired);
+    public sealed record StoredToken(Guid Id, Guid FamilyId, Guid UserId, bool Rotated, bool Revoked, bool Expired);
 
     /// <summary>Locks the token's row: of two refreshes racing with one token, the second sees it used.</summary>
     public static Task<StoredToken?> FindForUpdateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, byte[] hash, CancellationToken cancellationToken) =>
         connection.QuerySingleOrDefaultAsync<StoredToken>(new CommandDefinition(
             """
-            SELECT t.id, t.family_id, t.user_id, u.role,
-                   t.rotated_at IS NOT NULL AS rotated, t.revoked_at IS NOT NULL AS revoked, t.expires_at <= now() AS expired
-            FROM refresh_tokens t JOIN users u ON u.id = t.user_id
-            WHERE t.token_hash = @Hash
-            FOR UPDATE OF t
+            SELECT id, family_id, user_id,
+                   rotated_at IS NOT NULL AS rotated, revoked_at IS NOT NULL AS revoked, expires_at <= now() AS expired
+            FROM refresh_tokens
+            WHERE token_hash = @Hash
+            FOR UPDATE
             """,
             new { Hash = hash }, transaction, cancellationToken: cancellationToken));
 

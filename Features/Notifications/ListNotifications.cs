@@ -1,8 +1,8 @@
-using System.Text.Json;
 using Dapper;
 using FastEndpoints;
 using FluentValidation;
 using FluentValidation.Results;
+using MinimalBackend.Infrastructure.Json;
 using MinimalBackend.Infrastructure.OpenApi;
 using MinimalBackend.Infrastructure.Security;
 using Npgsql;
@@ -12,7 +12,7 @@ namespace MinimalBackend.Features.Notifications;
 public sealed record ListNotificationsRequest(int PageSize = 20, Guid? Cursor = null, bool UnreadOnly = false);
 
 /// <summary>A stored notification as its owner reads it: the <c>notification</c> message's fields and when it was read.</summary>
-public sealed record NotificationResponse(Guid Id, string Title, string Body, [property: JsonObjectValue] JsonElement Data, DateTime CreatedAt, DateTime? ReadAt);
+public sealed record NotificationResponse(Guid Id, string Title, string Body, [property: JsonObjectValue] StoredJson Data, DateTime CreatedAt, DateTime? ReadAt);
 
 public sealed record NotificationPageResponse(IReadOnlyList<NotificationResponse> Items, Guid? NextCursor, long UnreadCount);
 
@@ -96,10 +96,6 @@ public static class ListNotificationsData
 
     private sealed record NotificationRow(Guid Id, string Title, string Body, string Data, DateTime CreatedAt, DateTime? ReadAt)
     {
-        public NotificationResponse ToResponse()
-        {
-            using var data = JsonDocument.Parse(Data);
-            return new NotificationResponse(Id, Title, Body, data.RootElement.Clone(), CreatedAt, ReadAt);
-        }
+        public NotificationResponse ToResponse() => new(Id, Title, Body, new StoredJson(Data), CreatedAt, ReadAt);
     }
 }

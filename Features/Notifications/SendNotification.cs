@@ -1,8 +1,10 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Dapper;
 using FastEndpoints;
 using FluentValidation;
+using FluentValidation.Results;
 using MinimalBackend.Features.Users;
 using MinimalBackend.Infrastructure.OpenApi;
 using MinimalBackend.Infrastructure.Validation;
@@ -22,6 +24,12 @@ public sealed partial class SendNotificationValidator : Validator<SendNotificati
     public const int TitleMaxLength = 100;
     public const int BodyMaxLength = 1000;
     public const int DataMaxBytes = 4096;
+
+    /// <summary>
+    /// What <c>data</c> may take once stored: jsonb writes numbers out in full (<c>9e999</c> is a thousand digits)
+    /// and spaces after separators, so the size sent alone does not bound what each recipient's row holds.
+    /// </summary>
+    public const int DataMaxStoredBytes = 8192;
 
     public SendNotificationValidator()
     {
@@ -99,6 +107,13 @@ public sealed class SendNotificationEndpoint(NpgsqlDataSource database, Notifica
     public override async Task HandleAsync(SendNotificationRequest req, CancellationToken ct)
     {
         var data = req.Data is { ValueKind: JsonValueKind.Object } ? req.Data : null;
+        if (data is { } value && !await SendNotificationData.IsStorableAsync(database, value, ct))
+        {
+            AddError(new ValidationFailure("data",
+                $"'data' must take at most {SendNotificationValidator.DataMaxStoredBytes} bytes once stored: numbers are stored written out in full (9e999 is 1,000 digits)."));
+            await Send.ErrorsAsync(cancellation: ct);
+            return;
+        }
         Guid id;
         if (req.AllUsers)
         {
@@ -119,5 +134,28 @@ public sealed class SendNotificationEndpoint(NpgsqlDataSource database, Notifica
             id = await notifications.EnqueueAsync(userId, req.Title, req.Body, data, ct);
         }
         await Send.ResponseAsync(new SendNotificationResponse(id), StatusCodes.Status202Accepted, ct);
+    }
+}
+
+public static class SendNotificationData
+{
+    /// <summary>
+    /// Whether PostgreSQL accepts <paramref name="data"/> as jsonb within <see cref="SendNotificationValidator.DataMaxStoredBytes"/>:
+    /// asked of the database that stores it, so the bound is the stored size however jsonb writes it.
+    /// </summary>
+    public static async Task<bool> IsStorableAsync(NpgsqlDataSource database, JsonElement data, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        try
+        {
+            var storedBytes = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+                "SELECT octet_length(CAST(@Data AS jsonb)::text)", new { Data = data.GetRawText() }, cancellationToken: ct));
+            return storedBytes <= SendNotificationValidator.DataMaxStoredBytes;
+        }
+        catch (PostgresException e) when (e.SqlState.StartsWith("22", StringComparison.Ordinal))
+        {
+            // Class 22, data exception: a value jsonb cannot hold.
+            return false;
+        }
     }
 }

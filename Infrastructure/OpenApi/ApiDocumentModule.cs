@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using FastEndpoints.Swagger;
 using Microsoft.Extensions.Options;
+using MinimalBackend.Infrastructure.Json;
+using NJsonSchema.Generation.TypeMappers;
 using NSwag;
 using NSwag.Generation;
 using NSwag.Generation.Processors.Security;
@@ -11,7 +13,7 @@ namespace MinimalBackend.Infrastructure.OpenApi;
 /// The OpenAPI document of every endpoint at a stable URL (<see cref="DocumentPath"/>), generated from the
 /// FastEndpoints definitions and shaped for generated clients (<see cref="ContractOperationProcessor"/>,
 /// <see cref="AnnotatedSchemaProcessor"/>, <see cref="ClientContract"/>), and the interactive API page at
-/// <c>/docs</c> in Development.
+/// <c>/docs</c>, each behind a setting (<see cref="ApiDocumentOptions"/>).
 /// </summary>
 public static class ApiDocumentModule
 {
@@ -44,6 +46,8 @@ public static class ApiDocumentModule
                 }));
                 // The generator's version string would make every NSwag upgrade look like a contract change.
                 settings.PostProcess = document => document.Generator = null;
+                // Any JSON value, as a JsonElement is shown.
+                settings.SchemaSettings.TypeMappers.Add(new PrimitiveTypeMapper(typeof(StoredJson), _ => { }));
             };
         });
         builder.Services.AddSingleton<ApiDocument>();
@@ -52,10 +56,14 @@ public static class ApiDocumentModule
 
     public static WebApplication MapApiDocument(this WebApplication app)
     {
-        // An endpoint rather than NSwag's middleware, so requests for the document are counted under their route.
-        app.MapGet(DocumentPath, async (ApiDocument document) => Results.Text(await document.JsonAsync(), "application/json"))
-            .ExcludeFromDescription();
-        if (app.Environment.IsDevelopment())
+        var options = app.Configuration.GetSection(ApiDocumentOptions.Section).Get<ApiDocumentOptions>() ?? new ApiDocumentOptions();
+        if (options.ServeDocument)
+        {
+            // An endpoint rather than NSwag's middleware, so requests for the document are counted under their route.
+            app.MapGet(DocumentPath, async (ApiDocument document) => Results.Text(await document.JsonAsync(), "application/json"))
+                .ExcludeFromDescription();
+        }
+        if (options.ServeDocument && (options.ServeDocs ?? app.Environment.IsDevelopment()))
         {
             app.UseSwaggerUi(ui =>
             {
