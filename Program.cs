@@ -12,6 +12,7 @@ using MinimalBackend.Infrastructure.Http;
 using MinimalBackend.Infrastructure.Jobs;
 using MinimalBackend.Infrastructure.Logging;
 using MinimalBackend.Infrastructure.OpenApi;
+using MinimalBackend.Infrastructure.Tracing;
 using MinimalBackend.Metrics;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -21,6 +22,9 @@ builder.AddSerilogLogging();
 
 // Time: one clock for every feature (tokens, rate-limit windows, ...), which tests replace with a FakeTimeProvider
 builder.Services.AddSingleton(TimeProvider.System);
+
+// Tracing: OpenTelemetry spans of requests, SQL and jobs, sent by OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
+builder.AddTracing();
 
 // Errors: RFC 9457 problem details for every failure
 builder.AddProblemDetailsForAllErrors();
@@ -67,7 +71,8 @@ if (CommandsModule.IsCommand(args))
     return;
 }
 
-// Pipeline: metrics outermost so they see the final status, then logging, then errors, then auth (its 401, 403, 429 become problem details)
+// Pipeline: the trace id header on every response, metrics outermost so they see the final status, then logging, then errors, then auth (its 401, 403, 429 become problem details)
+app.UseTraceIdHeader();
 app.UseHttpRequestMetrics();
 app.UseRequestLogging();
 app.UseProblemDetailsForAllErrors();

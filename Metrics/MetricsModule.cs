@@ -17,6 +17,7 @@ public static class MetricsModule
         builder.Services.AddOptions<HttpMetricsOptions>().BindConfiguration(HttpMetricsOptions.SectionName);
         builder.Services.AddMetricsRegistry();
         builder.Services.AddSingleton<HttpRequestMetrics>();
+        builder.Services.AddMetrics<BuildInfoMetrics>();
 
         builder.Services.AddOptions<MetricsEndpointOptions>().BindConfiguration(MetricsEndpointOptions.SectionName)
             .Validate(o => o.Port is null or (> 0 and <= 65535), "MetricsEndpoint:Port must be a TCP port (1-65535), or unset to serve /metrics on the service's port.")

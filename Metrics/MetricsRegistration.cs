@@ -29,7 +29,7 @@ public static class MetricsRegistration
         services.TryAddSingleton<IMetricFactory>(services =>
         {
             var factory = Prometheus.Metrics.WithCustomRegistry(services.GetRequiredService<CollectorRegistry>());
-            // Exemplars link observations to traces; without a tracing backend they are work for nothing.
+            // Exemplars link observations to traces: only the latency histograms carry them (TraceExemplars), opting in.
             factory.ExemplarBehavior = ExemplarBehavior.NoExemplars();
             return factory;
         });

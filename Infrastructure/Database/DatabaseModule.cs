@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using MinimalBackend.Infrastructure.Health;
 using MinimalBackend.Infrastructure.Http;
+using MinimalBackend.Infrastructure.Tracing;
 using Npgsql;
 
 namespace MinimalBackend.Infrastructure.Database;
@@ -31,9 +32,9 @@ public static class DatabaseModule
         // Resolved from the final configuration (not read while the builder runs), so hosts that add
         // configuration late, like the test host, are honoured.
         builder.Services.AddSingleton(services =>
-            NpgsqlDataSource.Create(services.GetRequiredService<IOptions<DatabaseOptions>>().Value.ForRequests(ConnectionString(services))));
+            new NpgsqlDataSourceBuilder(services.GetRequiredService<IOptions<DatabaseOptions>>().Value.ForRequests(ConnectionString(services))).TraceCommandsInsideTraces().Build());
         builder.Services.AddKeyedSingleton(SessionConnections, (services, _) =>
-            NpgsqlDataSource.Create(DatabaseOptions.ForSessions(ConnectionString(services))));
+            new NpgsqlDataSourceBuilder(DatabaseOptions.ForSessions(ConnectionString(services))).TraceCommandsInsideTraces().Build());
         builder.Services.AddSingleton(services => new MigrationRunner(
             services.GetRequiredKeyedService<NpgsqlDataSource>(SessionConnections), services.GetRequiredService<ILogger<MigrationRunner>>()));
         // The requests' pool counts what the connection string finally says, which may set its own maximum.

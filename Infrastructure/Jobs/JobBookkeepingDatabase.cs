@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using MinimalBackend.Infrastructure.Database;
+using MinimalBackend.Infrastructure.Tracing;
 using Npgsql;
 
 namespace MinimalBackend.Infrastructure.Jobs;
@@ -22,7 +23,7 @@ public sealed class JobBookkeepingDatabase : IAsyncDisposable
         var builder = DatabaseModule.ConnectionString(configuration, jobs.Value.MaxPoolSize, database.Value);
         // REVIEW: if job outcomes ever carry business effects that must survive a database crash, drop this option.
         builder.Options = $"{builder.Options} -c synchronous_commit=off".Trim();
-        DataSource = NpgsqlDataSource.Create(builder);
+        DataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString).TraceCommandsInsideTraces().Build();
     }
 
     public NpgsqlDataSource DataSource { get; }

@@ -4,10 +4,13 @@ using Npgsql;
 namespace MinimalBackend.Infrastructure.Jobs;
 
 /// <summary>A job a worker has leased: what it needs to run it and to decide what a failure means.</summary>
-public sealed record ClaimedJob(long Id, string Type, string Payload, int Attempts, int MaxAttempts);
+public sealed record ClaimedJob(long Id, string Type, string Payload, int Attempts, int MaxAttempts, string? TraceParent = null);
 
-/// <summary>How one attempt ended, as the worker reports it to <see cref="JobTable.RecordOutcomesAsync"/>.</summary>
-public sealed record JobOutcome(long JobId, string Queue, string State, string? Error, TimeSpan RetryDelay, TimeSpan Duration);
+/// <summary>
+/// How one attempt ended, as the worker reports it to <see cref="JobTable.RecordOutcomesAsync"/>; <paramref name="TraceId"/>
+/// is the attempt's trace when it was recorded (sampled), the exemplar of its duration.
+/// </summary>
+public sealed record JobOutcome(long JobId, string Queue, string State, string? Error, TimeSpan RetryDelay, TimeSpan Duration, string? TraceId = null);
 
 /// <summary>
 /// A job whose lease expired and that went back to the queue (or died, out of attempts): who held it, and when
@@ -31,16 +34,17 @@ public sealed class JobTable(JobBookkeepingDatabase bookkeeping)
     /// <summary>
     /// Inserts the jobs in the caller's transaction and notifies the workers, which PostgreSQL delivers only
     /// when (and if) that transaction commits, once per queue however many jobs it holds. Returns the new ids
-    /// and the transaction's id, which tells later whether it committed.
+    /// and the transaction's id, which tells later whether it committed. <paramref name="traceParent"/> is the
+    /// W3C traceparent the jobs' runs continue (null outside a trace).
     /// </summary>
     public static async Task<(long[] Ids, long TransactionId)> InsertAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, JobType type, string[] payloads, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, JobType type, string[] payloads, string? traceParent, CancellationToken cancellationToken)
     {
         var rows = (await connection.QueryAsync<(long Id, long TransactionId)>(new CommandDefinition(
             """
             WITH inserted AS (
-                INSERT INTO jobs (queue, type, payload, max_attempts)
-                SELECT @Queue, @Type, p.payload::jsonb, @MaxAttempts
+                INSERT INTO jobs (queue, type, payload, max_attempts, trace_parent)
+                SELECT @Queue, @Type, p.payload::jsonb, @MaxAttempts, @TraceParent
                 FROM unnest(@Payloads::text[]) WITH ORDINALITY AS p (payload, n)
                 ORDER BY p.n
                 RETURNING id
@@ -49,7 +53,7 @@ public sealed class JobTable(JobBookkeepingDatabase bookkeeping)
             FROM inserted, pg_notify(@Channel, @Queue)
             ORDER BY inserted.id
             """,
-            new { type.Queue, Type = type.Name, Payloads = payloads, type.Options.MaxAttempts, Channel },
+            new { type.Queue, Type = type.Name, Payloads = payloads, type.Options.MaxAttempts, TraceParent = traceParent, Channel },
             transaction, cancellationToken: cancellationToken))).AsList();
         return (rows.Select(r => r.Id).ToArray(), rows.Count > 0 ? rows[0].TransactionId : 0);
     }
@@ -79,7 +83,7 @@ public sealed class JobTable(JobBookkeepingDatabase bookkeeping)
                 lease_expires_at = now() + make_interval(secs => @LeaseSeconds), started_at = now()
             FROM next
             WHERE j.id = next.id
-            RETURNING j.id, j.type, j.payload::text AS payload, j.attempts, j.max_attempts
+            RETURNING j.id, j.type, j.payload::text AS payload, j.attempts, j.max_attempts, j.trace_parent AS TraceParent
             """,
             new { Queue = queue, Types = types, Limit = limit, Owner = owner, LeaseSeconds = lease.TotalSeconds })).AsList();
     }

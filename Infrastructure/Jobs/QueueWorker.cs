@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.Channels;
+using MinimalBackend.Infrastructure.Tracing;
 
 namespace MinimalBackend.Infrastructure.Jobs;
 
@@ -192,6 +193,8 @@ internal sealed partial class QueueWorker : IDisposable
             return;
         }
 
+        using var span = StartRunSpan(job);
+        var traceId = span is { Recorded: true } ? span.TraceId.ToHexString() : null;
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -203,34 +206,57 @@ internal sealed partial class QueueWorker : IDisposable
             context.Attempt = job.Attempts;
             context.MaxAttempts = job.MaxAttempts;
             await type.InvokeAsync(scope.ServiceProvider, payload, stopRunning);
-            Report(job, JobStates.Completed, null, TimeSpan.Zero, Stopwatch.GetElapsedTime(started));
+            Report(job, JobStates.Completed, null, TimeSpan.Zero, Stopwatch.GetElapsedTime(started), traceId);
         }
         catch (OperationCanceledException) when (stopRunning.IsCancellationRequested)
         {
             // Cut off by the shutdown timeout: not the job's failure. The dispatcher releases its lease.
+            span?.SetStatus(ActivityStatusCode.Error, "Cut off by the shutdown timeout");
         }
         catch (Exception e)
         {
             var elapsed = Stopwatch.GetElapsedTime(started);
             var error = $"{e.GetType().FullName}: {e.Message}";
+            span?.SetStatus(ActivityStatusCode.Error, error);
+            span?.AddException(e);
             if (job.Attempts >= job.MaxAttempts)
             {
                 LogDead(_logger, job.Id, job.Type, job.Attempts, e);
-                Report(job, JobStates.Dead, error, TimeSpan.Zero, elapsed);
+                Report(job, JobStates.Dead, error, TimeSpan.Zero, elapsed, traceId);
             }
             else
             {
                 var retryDelay = type.Options.RetryDelay(job.Attempts);
                 LogRetrying(_logger, job.Id, job.Type, job.Attempts, job.MaxAttempts, retryDelay, e);
-                Report(job, JobStates.Failed, error, retryDelay, elapsed);
+                Report(job, JobStates.Failed, error, retryDelay, elapsed, traceId);
             }
         }
     }
 
+    /// <summary>
+    /// The attempt's span, a child of the span that enqueued the job (stored with it), so the request that asked
+    /// for the work and the work itself are one trace. A child rather than a link: a job has exactly one cause,
+    /// and the one trace is what an operator follows from a request to its email; retries are sibling spans.
+    /// </summary>
+    private Activity? StartRunSpan(ClaimedJob job)
+    {
+        var span = ServiceTraces.Source.StartActivity($"run {job.Type}", ActivityKind.Consumer, ServiceTraces.ParseTraceParent(job.TraceParent));
+        if (span is { IsAllDataRequested: true })
+        {
+            span.SetTag("messaging.system", "minimal_backend_jobs");
+            span.SetTag("messaging.operation.type", "process");
+            span.SetTag("messaging.destination.name", _queue);
+            span.SetTag("messaging.message.id", job.Id);
+            span.SetTag("job.type", job.Type);
+            span.SetTag("job.attempt", job.Attempts);
+        }
+        return span;
+    }
+
     public void Dispose() => _slots.Dispose();
 
-    private void Report(ClaimedJob job, string state, string? error, TimeSpan retryDelay, TimeSpan duration) =>
-        _outcomes.Add(new JobOutcome(job.Id, _queue, state, error, retryDelay, duration));
+    private void Report(ClaimedJob job, string state, string? error, TimeSpan retryDelay, TimeSpan duration, string? traceId = null) =>
+        _outcomes.Add(new JobOutcome(job.Id, _queue, state, error, retryDelay, duration, traceId));
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not claim jobs of queue {Queue}; trying again")]
     private static partial void LogClaimFailed(ILogger logger, string queue, Exception exception);

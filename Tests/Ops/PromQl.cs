@@ -83,11 +83,14 @@ public static class MetricFamilies
         "users_registered_total", "login_attempts_total",
         "queue_jobs_total", "queue_jobs_completed_total", "queue_jobs_failed_total", "queue_jobs_waiting",
         "queue_job_duration_seconds_bucket", "queue_job_duration_seconds_sum", "queue_job_duration_seconds_count",
-        "websocket_connections_total",
+        "websocket_connections_total", "minimal_backend_build_info",
     };
+
+    /// <summary>Recorded by ops/prometheus/alerts.yml (the SLO ratios): known once Prometheus evaluates the rules.</summary>
+    public static readonly IReadOnlySet<string> Recorded = AlertRules.LoadRecordingRules().Select(r => r.Name).ToHashSet();
 
     /// <summary>Declared by features that are not merged yet: none now.</summary>
     public static readonly IReadOnlySet<string> FromFeatures = new HashSet<string>();
 
-    public static bool IsKnown(string name) => name == "up" || Exported.Contains(name) || FromFeatures.Contains(name);
+    public static bool IsKnown(string name) => name == "up" || Exported.Contains(name) || FromFeatures.Contains(name) || Recorded.Contains(name);
 }

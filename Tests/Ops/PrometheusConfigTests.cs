@@ -113,7 +113,7 @@ public sealed class PrometheusConfigTests : IDisposable
     {
         var output = await PromtoolPassesAsync("check", "rules", Path.Combine(PrometheusDirectory, "alerts.yml"));
 
-        Assert.Contains($"{AlertRules.Load().Count} rules found", output, StringComparison.Ordinal);
+        Assert.Contains($"{AlertRules.Load().Count + AlertRules.LoadRecordingRules().Count} rules found", output, StringComparison.Ordinal);
     }
 
     [Fact]

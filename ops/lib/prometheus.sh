@@ -109,10 +109,12 @@ stop_process() {
 }
 
 # prom_start: starts Prometheus in the background on 127.0.0.1:$PROM_PORT and waits until it is ready;
-# returns 1 (after showing the end of its log) when it does not get there.
+# returns 1 (after showing the end of its log) when it does not get there. Exemplar storage keeps the trace_id
+# exemplars of the latency histograms (query them at /api/v1/query_exemplars).
 prom_start() {
   prometheus --config.file="$PROM_DIR/prometheus.yml" --storage.tsdb.path="$PROM_DIR/data" \
     --storage.tsdb.retention.time="$PROM_RETENTION" --web.listen-address="127.0.0.1:$PROM_PORT" \
+    --enable-feature=exemplar-storage \
     > "$PROM_DIR/prometheus.log" 2>&1 &
   PROM_PID=$!
   ready_or_stop Prometheus "$PROM_PID" "http://127.0.0.1:$PROM_PORT/-/ready" "$PROM_DIR/prometheus.log" || { PROM_PID=; return 1; }
