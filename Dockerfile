@@ -3,12 +3,17 @@
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig MinimalBackend.csproj ./
-RUN dotnet restore MinimalBackend.csproj
+# ReadyToRun code is per platform: restore and publish for the image's.
+ARG TARGETARCH
+RUN dotnet restore MinimalBackend.csproj -a $TARGETARCH
 COPY Program.cs appsettings.json ./
 COPY Features/ Features/
 COPY Infrastructure/ Infrastructure/
 COPY Metrics/ Metrics/
-RUN dotnet publish MinimalBackend.csproj -c Release -o /app --no-restore
+# No .git in the context: the commit for minimal_backend_build_info comes as a build argument
+# (compose passes GIT_COMMIT; `docker build --build-arg SOURCE_REVISION=$(git rev-parse HEAD) .`).
+ARG SOURCE_REVISION=
+RUN dotnet publish MinimalBackend.csproj -c Release -a $TARGETARCH -o /app --no-restore ${SOURCE_REVISION:+-p:SourceRevisionId=$SOURCE_REVISION}
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using MinimalBackend.Infrastructure.Http;
+using MinimalBackend.Infrastructure.Tracing;
 using Prometheus;
 
 namespace MinimalBackend.Metrics;
@@ -23,17 +24,15 @@ public sealed class HttpRequestMetrics
         _countScrapes = options.Value.CountScrapes;
         var factory = Prometheus.Metrics.WithCustomRegistry(registry);
         string[] labels = ["method", "route", "status"];
-        // prometheus-net reads the trace context and stores an exemplar on every observation by default;
-        // with no tracing backend to link them to, exemplars are work for nothing.
-        var noExemplars = ExemplarBehavior.NoExemplars();
+        // The durations link to their traces (exemplars of sampled requests); the count needs no second link.
         _requests = factory.CreateCounter(
             "http_requests_total",
             "HTTP requests answered, by method, route template and status code.",
-            new CounterConfiguration { LabelNames = labels, ExemplarBehavior = noExemplars });
+            new CounterConfiguration { LabelNames = labels, ExemplarBehavior = ExemplarBehavior.NoExemplars() });
         _duration = factory.CreateHistogram(
             "http_request_duration_seconds",
             "Time from the start of an HTTP request until the endpoint has written its response, in seconds.",
-            new HistogramConfiguration { LabelNames = labels, Buckets = options.Value.EffectiveDurationBuckets, ExemplarBehavior = noExemplars });
+            new HistogramConfiguration { LabelNames = labels, Buckets = options.Value.EffectiveDurationBuckets, ExemplarBehavior = TraceExemplars.OfCurrentSampledSpan });
     }
 
     public void Record(Endpoint? endpoint, string method, int status, TimeSpan elapsed)

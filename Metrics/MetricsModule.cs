@@ -17,6 +17,7 @@ public static class MetricsModule
         builder.Services.AddOptions<HttpMetricsOptions>().BindConfiguration(HttpMetricsOptions.SectionName);
         builder.Services.AddMetricsRegistry();
         builder.Services.AddSingleton<HttpRequestMetrics>();
+        builder.Services.AddMetrics<BuildInfoMetrics>();
 
         builder.Services.AddOptions<MetricsEndpointOptions>().BindConfiguration(MetricsEndpointOptions.SectionName)
             .Validate(o => o.Port is null or (> 0 and <= 65535), "MetricsEndpoint:Port must be a TCP port (1-65535), or unset to serve /metrics on the service's port.")
@@ -69,7 +70,8 @@ public static class MetricsModule
             pipeline.Use(next => context => credentials.ArePresentedBy(context.Request) ? next(context) : ScrapeCredentials.ChallengeAsync(context));
         }
         pipeline.UseMiddleware<MetricServerMiddleware>(new MetricServerMiddleware.Settings { Registry = registry });
-        endpoints.Map("/metrics", pipeline.Build())
+        // GET and HEAD only: a scrape reads; any other method is a 405.
+        endpoints.MapMethods("/metrics", [HttpMethods.Get, HttpMethods.Head], pipeline.Build())
             .WithDisplayName("Prometheus metrics")
             .WithMetadata(new MetricsScrapeEndpoint(), new RoutineRequest())
             .ExcludeFromDescription();

@@ -25,23 +25,26 @@ public static class MetricsRegistration
     /// <summary>The host's registry, with the process and runtime series, and its factory.</summary>
     public static IServiceCollection AddMetricsRegistry(this IServiceCollection services)
     {
-        services.TryAddSingleton<CollectorRegistry>(_ =>
-        {
-            var registry = Prometheus.Metrics.NewCustomRegistry();
-            // Process CPU, memory and GC counts from prometheus-net, the runtime series from RuntimeMetrics;
-            // nothing else (no event counter or meter adapters), so the scrape stays small and passes `promtool check metrics`.
-            DotNetStats.Register(registry);
-            RuntimeMetrics.Register(registry);
-            return registry;
-        });
+        services.TryAddSingleton(_ => CreateRegistry());
         services.TryAddSingleton<IMetricFactory>(services =>
         {
             var factory = Prometheus.Metrics.WithCustomRegistry(services.GetRequiredService<CollectorRegistry>());
-            // Exemplars link observations to traces; without a tracing backend they are work for nothing.
+            // Exemplars link observations to traces: only the latency histograms carry them (TraceExemplars), opting in.
             factory.ExemplarBehavior = ExemplarBehavior.NoExemplars();
             return factory;
         });
         return services;
+    }
+
+    /// <summary>A new registry with the process and runtime series a host exports besides its own.</summary>
+    public static CollectorRegistry CreateRegistry()
+    {
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        // Process CPU, memory and GC counts from prometheus-net, the runtime series from RuntimeMetrics;
+        // nothing else (no event counter or meter adapters), so the scrape stays small and passes `promtool check metrics`.
+        DotNetStats.Register(registry);
+        RuntimeMetrics.Register(registry);
+        return registry;
     }
 
     private sealed class CreatedAtStartup<TMetrics>(TMetrics metrics) : IHostedService

@@ -1,18 +1,25 @@
 using MinimalBackend.Infrastructure.Commands;
 using MinimalBackend.Infrastructure.Http;
+using MinimalBackend.Infrastructure.OpenApi;
 using MinimalBackend.Infrastructure.Security;
 using MinimalBackend.Metrics;
+
+[assembly: ApiTag("Auth", "Accounts and sessions: register, sign in, refresh the tokens, sign out. No access token needed.")]
 
 namespace MinimalBackend.Features.Auth;
 
 public static class AuthModule
 {
-    /// <summary>JWT bearer authentication and roles, password hashing, sessions, the sign-in rate limits and the <c>users create-admin</c> command.</summary>
+    /// <summary>
+    /// JWT bearer authentication and roles, password hashing, sessions (and the hourly deletion of refresh tokens
+    /// nobody can use any more), the sign-in rate limits and the <c>users create-admin</c> command.
+    /// </summary>
     public static WebApplicationBuilder AddAuthFeature(this WebApplicationBuilder builder)
     {
         builder.AddJwtAuthentication();
         builder.AddPasswordHashing();
         builder.Services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName)
+            .Validate(o => o.RefreshTokenRetention >= TimeSpan.Zero, "Auth:RefreshTokenRetention must not be negative.")
             .Validate(o => o.RefreshTokenLifetime > TimeSpan.Zero && o.RateLimits.Window > TimeSpan.Zero && o.RateLimits.PerClientAddress > 0 && o.RateLimits.PerEmail > 0,
                 "Auth:RefreshTokenLifetime and Auth:RateLimits:Window must be positive, and so must the Auth:RateLimits permit counts.")
             .Validate(o => o.RefreshReuseGrace >= TimeSpan.Zero && o.RefreshReuseGrace < o.RefreshTokenLifetime,
@@ -22,6 +29,8 @@ public static class AuthModule
         builder.Services.AddRateLimiter(AuthRateLimits.AddPolicies);
         builder.Services.AddSingleton<LoginAttemptLimiter>();
         builder.Services.AddSingleton<SessionTokens>();
+        builder.Services.AddTransient<PruneRefreshTokens>();
+        builder.Services.AddHostedService<RefreshTokenHousekeepingSchedule>();
         builder.Services.AddMetrics<AuthMetrics>();
         builder.Services.AddCommand<CreateAdminCommand>();
         return builder;

@@ -13,6 +13,8 @@ public sealed class AuthOptions
     /// refreshing with one token at once, or a retry after a lost response, keep the session. Later reuse revokes it.
     /// </summary>
     public TimeSpan RefreshReuseGrace { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>How long an expired or revoked refresh token's row is kept before the hourly housekeeping deletes it.</summary>
+    public TimeSpan RefreshTokenRetention { get; set; } = TimeSpan.FromDays(1);
 
     public AuthRateLimitOptions RateLimits { get; set; } = new();
 }

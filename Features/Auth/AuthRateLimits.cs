@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
+using MinimalBackend.Features.Users;
 using MinimalBackend.Infrastructure.Http;
 
 namespace MinimalBackend.Features.Auth;
@@ -41,8 +42,11 @@ public sealed class LoginAttemptLimiter : IDisposable
             email, _ => new FixedWindowLimiter(limits.PerEmail, limits.Window, time)));
     }
 
-    /// <summary>Takes one attempt for this email (any letter case); dispose the lease when done.</summary>
-    public RateLimitLease TryAcquire(string email) => _limiter.AttemptAcquire(email.ToUpperInvariant());
+    /// <summary>
+    /// Takes one attempt for an email's identity key (<see cref="AccountLookup.EmailKey"/>), so every spelling that
+    /// reaches one account shares one limit; dispose the lease when done.
+    /// </summary>
+    public RateLimitLease TryAcquire(string emailKey) => _limiter.AttemptAcquire(emailKey);
 
     public void Dispose() => _limiter.Dispose();
 }

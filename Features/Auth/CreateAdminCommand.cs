@@ -41,9 +41,14 @@ public sealed class CreateAdminCommand(NpgsqlDataSource database, PasswordHasher
             return 1;
         }
 
-        var passwordHash = await passwords.HashAsync(password, cancellationToken);
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        var admin = await RegisterData.TryInsertUserAsync(connection, null, account, passwordHash, UserRoles.Admin, cancellationToken);
+        if (!await UserAccounts.CanCreateWithAsync(connection, email, cancellationToken))
+        {
+            await Console.Error.WriteLineAsync(UserAccounts.UnsafeCaseMessage);
+            return 1;
+        }
+        var passwordHash = await passwords.HashAsync(password, cancellationToken);
+        var admin = await UserAccounts.TryCreateAsync(connection, null, new NewAccount(email, passwordHash, account.DisplayName, UserRoles.Admin), cancellationToken);
         if (admin is null)
         {
             await Console.Error.WriteLineAsync($"A user with the email {email} already exists.");

@@ -1,4 +1,3 @@
-using Dapper;
 using FastEndpoints;
 using FluentValidation;
 using Microsoft.AspNetCore.Identity;
@@ -45,6 +44,7 @@ public sealed class LoginEndpoint(NpgsqlDataSource database, PasswordHasher pass
         Summary(s =>
         {
             s.Summary = "Sign in: an access token and a refresh token";
+            s.Responses[StatusCodes.Status401Unauthorized] = "The email or the password is wrong (the same answer for both)";
             s.Responses[StatusCodes.Status503ServiceUnavailable] = PasswordHasher.BusyDescription;
         });
     }
@@ -52,14 +52,20 @@ public sealed class LoginEndpoint(NpgsqlDataSource database, PasswordHasher pass
     public override async Task HandleAsync(LoginRequest req, CancellationToken ct)
     {
         SessionTokens.ForbidCaching(HttpContext.Response);
-        using var attempt = attempts.TryAcquire(req.Email);
+        AccountLookup lookup;
+        await using (var connection = await database.OpenConnectionAsync(ct))
+        {
+            lookup = await UserAccounts.FindByEmailAsync(connection, req.Email, ct);
+        }
+        // Counted per identity key: every spelling that reaches one account shares its limit.
+        using var attempt = attempts.TryAcquire(lookup.EmailKey);
         if (!attempt.IsAcquired)
         {
             await Send.ResultAsync(RetryLaterProblems.TooManyRequests(HttpContext, attempt.RetryAfter()));
             return;
         }
 
-        var account = await LoginData.FindAccountAsync(database, req.Email, ct);
+        var account = lookup.Account;
         var check = await passwords.VerifyAsync(account?.PasswordHash, req.Password, ct);
         if (account is null || check == PasswordVerificationResult.Failed)
         {
@@ -69,32 +75,14 @@ public sealed class LoginEndpoint(NpgsqlDataSource database, PasswordHasher pass
             return;
         }
 
-        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var session = await database.OpenConnectionAsync(ct);
         if (check == PasswordVerificationResult.SuccessRehashNeeded)
         {
             // The stored hash was made with fewer iterations than configured now: upgrade it while the password is at hand.
-            await LoginData.UpdatePasswordHashAsync(connection, account.Id, await passwords.HashAsync(req.Password, ct), ct);
+            await UserAccounts.UpdatePasswordHashAsync(session, null, account.Id, await passwords.HashAsync(req.Password, ct), ct);
         }
-        var tokens = await sessions.IssueAsync(connection, null, account.Id, account.Role, familyId: Guid.NewGuid(), ct);
+        var tokens = await sessions.IssueAsync(session, null, account.Id, account.Role, familyId: Guid.NewGuid(), ct);
         metrics.LoginSuccess();
         await Send.OkAsync(tokens, ct);
     }
-}
-
-public static class LoginData
-{
-    public sealed record Account(Guid Id, string Role, string PasswordHash);
-
-    public static async Task<Account?> FindAccountAsync(NpgsqlDataSource database, string email, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<Account>(new CommandDefinition(
-            "SELECT id, role, password_hash FROM users WHERE lower(email) = lower(@Email)", new { Email = email }, cancellationToken: cancellationToken));
-    }
-
-    public static Task UpdatePasswordHashAsync(NpgsqlConnection connection, Guid userId, string passwordHash, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE users SET password_hash = @PasswordHash, updated_at = now() WHERE id = @Id",
-            new { Id = userId, PasswordHash = passwordHash },
-            cancellationToken: cancellationToken));
 }

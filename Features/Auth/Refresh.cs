@@ -1,21 +1,10 @@
 using Dapper;
 using FastEndpoints;
-using FluentValidation;
 using Microsoft.Extensions.Options;
+using MinimalBackend.Features.Users;
 using Npgsql;
 
 namespace MinimalBackend.Features.Auth;
-
-/// <summary>The body of refresh and logout: the refresh token the client holds.</summary>
-public sealed record RefreshTokenRequest(string RefreshToken);
-
-public sealed class RefreshTokenRequestValidator : Validator<RefreshTokenRequest>
-{
-    public RefreshTokenRequestValidator()
-    {
-        RuleFor(x => x.RefreshToken).NotEmpty().MaximumLength(RefreshTokens.MaxLength);
-    }
-}
 
 /// <summary>
 /// Exchanges a refresh token for a new access token and a new refresh token; the presented one is replaced.
@@ -34,7 +23,11 @@ public sealed partial class RefreshEndpoint(
         AllowAnonymous();
         Options(x => x.RequireRateLimiting(AuthRateLimits.PerClientAddress));
         Description(d => d.ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status429TooManyRequests));
-        Summary(s => s.Summary = "Rotate a refresh token: a new access token and a new refresh token");
+        Summary(s =>
+        {
+            s.Summary = "Rotate a refresh token: a new access token and a new refresh token";
+            s.Responses[StatusCodes.Status401Unauthorized] = "The refresh token is unknown, expired, used or revoked: sign in again";
+        });
     }
 
     public override async Task HandleAsync(RefreshTokenRequest req, CancellationToken ct)
@@ -44,6 +37,7 @@ public sealed partial class RefreshEndpoint(
         await using var transaction = await connection.BeginTransactionAsync(ct);
         // The row lock orders refreshes racing with one token: the later one reads the earlier one's rotated_at.
         var token = await RefreshData.FindForUpdateAsync(connection, transaction, RefreshTokens.Hash(req.RefreshToken), ct);
+        var role = token is null ? null : await UserAccounts.RoleAsync(connection, transaction, token.UserId, ct);
         var now = time.GetUtcNow();
         var withinGrace = token is { RotatedAt: { } rotatedAt } && now.UtcDateTime - rotatedAt <= options.Value.RefreshReuseGrace;
         if (token is { RotatedAt: not null, Revoked: false, Expired: false } && !withinGrace)
@@ -52,7 +46,7 @@ public sealed partial class RefreshEndpoint(
             await transaction.CommitAsync(ct);
             LogReuse(logger, token.FamilyId, token.UserId);
         }
-        if (token is null || token.Revoked || token.Expired || (token.RotatedAt is not null && !withinGrace))
+        if (token is null || role is null || token.Revoked || token.Expired || (token.RotatedAt is not null && !withinGrace))
         {
             await Send.ResultAsync(TypedResults.Problem(
                 statusCode: StatusCodes.Status401Unauthorized, title: "Invalid refresh token", detail: "The refresh token is unknown, expired, used or revoked. Sign in again."));
@@ -63,7 +57,7 @@ public sealed partial class RefreshEndpoint(
         {
             await RefreshData.MarkRotatedAsync(connection, transaction, token.Id, now, ct);
         }
-        var tokens = await sessions.IssueAsync(connection, transaction, token.UserId, token.Role, token.FamilyId, ct);
+        var tokens = await sessions.IssueAsync(connection, transaction, token.UserId, role, token.FamilyId, ct);
         await transaction.CommitAsync(ct);
         await Send.OkAsync(tokens, ct);
     }
@@ -74,17 +68,17 @@ public sealed partial class RefreshEndpoint(
 
 public static class RefreshData
 {
-    public sealed record StoredToken(Guid Id, Guid FamilyId, Guid UserId, string Role, DateTime? RotatedAt, bool Revoked, bool Expired);
+    public sealed record StoredToken(Guid Id, Guid FamilyId, Guid UserId, DateTime? RotatedAt, bool Revoked, bool Expired);
 
     /// <summary>Locks the token's row: of two refreshes racing with one token, the second waits, then sees when the first replaced it.</summary>
     public static Task<StoredToken?> FindForUpdateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, byte[] hash, CancellationToken cancellationToken) =>
         connection.QuerySingleOrDefaultAsync<StoredToken>(new CommandDefinition(
             """
-            SELECT t.id, t.family_id, t.user_id, u.role,
-                   t.rotated_at, t.revoked_at IS NOT NULL AS revoked, t.expires_at <= now() AS expired
-            FROM refresh_tokens t JOIN users u ON u.id = t.user_id
-            WHERE t.token_hash = @Hash
-            FOR UPDATE OF t
+            SELECT id, family_id, user_id,
+                   rotated_at, revoked_at IS NOT NULL AS revoked, expires_at <= now() AS expired
+            FROM refresh_tokens
+            WHERE token_hash = @Hash
+            FOR UPDATE
             """,
             new { Hash = hash }, transaction, cancellationToken: cancellationToken));
 

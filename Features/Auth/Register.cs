@@ -1,6 +1,6 @@
-using Dapper;
 using FastEndpoints;
 using FluentValidation;
+using FluentValidation.Results;
 using MinimalBackend.Features.Email;
 using MinimalBackend.Features.Users;
 using MinimalBackend.Infrastructure.Security;
@@ -28,7 +28,7 @@ public sealed class RegisterValidator : Validator<RegisterRequest>
     }
 }
 
-/// <summary>Creates a user with the <c>user</c> role; 409 when the email is taken in any letter case.</summary>
+/// <summary>Creates a user with the <c>user</c> role; 409 when another spelling of the email has an account (the identity rule of <see cref="UserAccounts"/>).</summary>
 public sealed class RegisterEndpoint(NpgsqlDataSource database, PasswordHasher passwords, EmailJobs emailJobs, AuthMetrics metrics) : Endpoint<RegisterRequest, UserResponse>
 {
     public override void Configure()
@@ -52,12 +52,21 @@ public sealed class RegisterEndpoint(NpgsqlDataSource database, PasswordHasher p
 
     public override async Task HandleAsync(RegisterRequest req, CancellationToken ct)
     {
-        // Hashed before a connection is taken: the pool is not held during tens of milliseconds of CPU work.
+        await using (var check = await database.OpenConnectionAsync(ct))
+        {
+            if (!await UserAccounts.CanCreateWithAsync(check, req.Email, ct))
+            {
+                AddError(new ValidationFailure("email", UserAccounts.UnsafeCaseMessage));
+                await Send.ErrorsAsync(cancellation: ct);
+                return;
+            }
+        }
+        // Hashed while no connection is held: the pool is not held during tens of milliseconds of CPU work.
         var passwordHash = await passwords.HashAsync(req.Password, ct);
 
         await using var connection = await database.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        var user = await RegisterData.TryInsertUserAsync(connection, transaction, req, passwordHash, UserRoles.User, ct);
+        var user = await UserAccounts.TryCreateAsync(connection, transaction, new NewAccount(req.Email, passwordHash, req.DisplayName, UserRoles.User), ct);
         if (user is null)
         {
             await Send.ResultAsync(TypedResults.Problem(
@@ -70,35 +79,5 @@ public sealed class RegisterEndpoint(NpgsqlDataSource database, PasswordHasher p
         metrics.UserRegistered();
 
         await Send.CreatedAtAsync<GetUserEndpoint>(new { id = user.Id }, user, cancellation: ct);
-    }
-}
-
-public static class RegisterData
-{
-    private const string EmailUniqueIndex = "users_email_lower_key";
-
-    /// <summary>
-    /// Inserts the user, or returns null when the email is taken. The unique index on lower(email) decides,
-    /// not a lookup before the insert: of two registrations racing for one address, exactly one wins.
-    /// </summary>
-    public static async Task<UserResponse?> TryInsertUserAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? transaction, RegisterRequest user, string passwordHash, string role, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await connection.QuerySingleAsync<UserResponse>(new CommandDefinition(
-                $"""
-                INSERT INTO users (email, password_hash, display_name, role)
-                VALUES (@Email, @PasswordHash, @DisplayName, @Role)
-                RETURNING {UserResponse.Columns}
-                """,
-                new { user.Email, PasswordHash = passwordHash, user.DisplayName, Role = role },
-                transaction,
-                cancellationToken: cancellationToken));
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == EmailUniqueIndex)
-        {
-            return null;
-        }
     }
 }

@@ -14,10 +14,9 @@ public sealed record TokenResponse(string AccessToken, string RefreshToken, int 
 /// <summary>
 /// A session is one sign-in on one device: a short-lived access token, and a refresh token that is replaced
 /// on every use. The refresh tokens of one session share a family id, so reuse of a replaced one can revoke
-/// the whole session (RFC 6819 section 5.2.2.3, OAuth 2.0 Security BCP refresh token rotation).
+/// the whole session (RFC 6819 section 5.2.2.3, OAuth 2.0 Security BCP refresh token rotation). Rotated rows stay
+/// until they expire, since reuse detection needs them; <see cref="PruneRefreshTokens"/> deletes the useless ones.
 /// </summary>
-// REVIEW: used, revoked and expired rows stay in refresh_tokens (reuse detection needs the used ones until they
-// expire); a scheduled DELETE of rows expired for a day belongs in the jobs feature once it lands.
 public sealed class SessionTokens(AccessTokenIssuer accessTokens, IOptions<AuthOptions> options)
 {
     public const string TokenType = "Bearer";

@@ -1,8 +1,9 @@
-using System.Text.Json;
 using Dapper;
 using FastEndpoints;
 using FluentValidation.Results;
 using MinimalBackend.Infrastructure.Http;
+using MinimalBackend.Infrastructure.Json;
+using MinimalBackend.Infrastructure.OpenApi;
 using MinimalBackend.Infrastructure.Security;
 using Npgsql;
 
@@ -11,7 +12,7 @@ namespace MinimalBackend.Features.Notifications;
 public sealed record ListNotificationsRequest(int PageSize = Paging.DefaultPageSize, string? Cursor = null, bool UnreadOnly = false);
 
 /// <summary>A stored notification as its owner reads it: the <c>notification</c> message's fields and when it was read.</summary>
-public sealed record NotificationResponse(Guid Id, string Title, string Body, JsonElement Data, DateTime CreatedAt, DateTime? ReadAt);
+public sealed record NotificationResponse(Guid Id, string Title, string Body, [property: JsonObjectValue] StoredJson Data, DateTime CreatedAt, DateTime? ReadAt);
 
 /// <summary>A page of notifications (the shared list envelope) and how many of the user's notifications are unread.</summary>
 public sealed record NotificationPageResponse(IReadOnlyList<NotificationResponse> Items, string? NextCursor, long UnreadCount)
@@ -97,10 +98,6 @@ public static class ListNotificationsData
 
     private sealed record NotificationRow(Guid Id, string Title, string Body, string Data, DateTime CreatedAt, DateTime? ReadAt)
     {
-        public NotificationResponse ToResponse()
-        {
-            using var data = JsonDocument.Parse(Data);
-            return new NotificationResponse(Id, Title, Body, data.RootElement.Clone(), CreatedAt, ReadAt);
-        }
+        public NotificationResponse ToResponse() => new(Id, Title, Body, new StoredJson(Data), CreatedAt, ReadAt);
     }
 }

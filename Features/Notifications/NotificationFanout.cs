@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
 using Dapper;
 using Microsoft.AspNetCore.SignalR;
 using MinimalBackend.Infrastructure.Database;
+using MinimalBackend.Infrastructure.Tracing;
 using Npgsql;
 
 namespace MinimalBackend.Features.Notifications;
@@ -51,12 +53,16 @@ public sealed partial class NotificationFanout(
 
     string IChannelSubscriber.Channel => Channel;
 
-    /// <summary>The NOTIFY payload for a stored notification: all of it when it fits, its id otherwise.</summary>
+    /// <summary>
+    /// The NOTIFY payload for a stored notification: all of it when it fits, its id otherwise; with the current
+    /// trace, so the push on whichever instance holds the user's connections is a span of the same trace.
+    /// </summary>
     public static string PayloadOf(Notification notification)
     {
         ArgumentNullException.ThrowIfNull(notification);
-        var whole = JsonSerializer.Serialize(new Envelope(notification.UserId, NotificationMessage.Of(notification), null), Json);
-        return PostgresChannels.Fits(whole) ? whole : JsonSerializer.Serialize(new Envelope(notification.UserId, null, notification.Id), Json);
+        var trace = ServiceTraces.CurrentTraceParent();
+        var whole = JsonSerializer.Serialize(new Envelope(notification.UserId, NotificationMessage.Of(notification), null, trace), Json);
+        return PostgresChannels.Fits(whole) ? whole : JsonSerializer.Serialize(new Envelope(notification.UserId, null, notification.Id, trace), Json);
     }
 
     public void Received(string payload)
@@ -109,7 +115,7 @@ public sealed partial class NotificationFanout(
                     continue;
                 }
                 await _sendSlots.WaitAsync(stoppingToken);
-                _ = SendAsync(envelope.UserId, message);
+                _ = SendAsync(envelope.UserId, message, envelope.TraceParent);
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
@@ -125,14 +131,19 @@ public sealed partial class NotificationFanout(
         base.Dispose();
     }
 
-    private async Task SendAsync(Guid userId, NotificationMessage message)
+    private async Task SendAsync(Guid userId, NotificationMessage message, string? traceParent)
     {
+        using var span = ServiceTraces.Source.StartActivity("push notification", ActivityKind.Consumer, ServiceTraces.ParseTraceParent(traceParent));
+        span?.SetTag("messaging.system", "postgresql");
+        span?.SetTag("messaging.operation.type", "process");
+        span?.SetTag("messaging.destination.name", Channel);
         try
         {
             await hub.Clients.Group(NotificationsHub.GroupOf(userId)).SendAsync(NotificationMessage.Method, message);
         }
         catch (Exception e)
         {
+            span?.SetStatus(ActivityStatusCode.Error, e.Message);
             LogDeliveryFailed(logger, userId, e);
         }
         finally
@@ -150,8 +161,11 @@ public sealed partial class NotificationFanout(
         return row?.ToMessage();
     }
 
-    /// <summary>What travels on the channel: the notification itself, or the id of a stored one too large for a NOTIFY.</summary>
-    private sealed record Envelope(Guid UserId, NotificationMessage? Notification, Guid? StoredId);
+    /// <summary>
+    /// What travels on the channel: the notification itself, or the id of a stored one too large for a NOTIFY,
+    /// and the W3C traceparent of the span that published it (absent outside a trace).
+    /// </summary>
+    private sealed record Envelope(Guid UserId, NotificationMessage? Notification, Guid? StoredId, string? TraceParent = null);
 
     private sealed record StoredRow(Guid Id, Guid UserId, string Title, string Body, string Data, DateTime CreatedAt)
     {

@@ -6,7 +6,11 @@ using Microsoft.Extensions.Options;
 using MinimalBackend.Infrastructure.Database;
 using MinimalBackend.Infrastructure.Http;
 using MinimalBackend.Infrastructure.Jobs;
+using MinimalBackend.Infrastructure.OpenApi;
 using MinimalBackend.Metrics;
+
+[assembly: ApiTag("Notifications", "The signed-in user's notifications: list them, mark them read. New ones are also pushed over the hub at /hubs/notifications.")]
+[assembly: ApiTag("Admin", "Sending notifications to one user or to all.")]
 
 namespace MinimalBackend.Features.Notifications;
 

@@ -1,17 +1,21 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Dapper;
 using FastEndpoints;
 using FluentValidation;
 using FluentValidation.Results;
 using MinimalBackend.Features.Users;
+using MinimalBackend.Infrastructure.OpenApi;
 using MinimalBackend.Infrastructure.Security;
 using MinimalBackend.Infrastructure.Validation;
 using Npgsql;
 
 namespace MinimalBackend.Features.Notifications;
 
-public sealed record SendNotificationRequest(Guid? UserId, bool AllUsers, string Title, string Body, JsonElement? Data);
+/// <summary>To one user (<c>userId</c>) or to every user (<c>allUsers: true</c>), never both: two shapes in the OpenAPI document.</summary>
+[OneOfShapes(nameof(UserId), nameof(AllUsers))]
+public sealed record SendNotificationRequest(Guid? UserId, bool AllUsers, string Title, string Body, [property: JsonObjectValue] JsonElement? Data);
 
 /// <summary>The notification's id (one user), or the broadcast's (all users: each user's notification has an id of its own).</summary>
 public sealed record SendNotificationResponse(Guid Id);
@@ -21,6 +25,12 @@ public sealed partial class SendNotificationValidator : Validator<SendNotificati
     public const int TitleMaxLength = 100;
     public const int BodyMaxLength = 1000;
     public const int DataMaxBytes = 4096;
+
+    /// <summary>
+    /// What <c>data</c> may take once stored: jsonb writes numbers out in full (<c>9e999</c> is a thousand digits)
+    /// and spaces after separators, so the size sent alone does not bound what each recipient's row holds.
+    /// </summary>
+    public const int DataMaxStoredBytes = 8192;
 
     public SendNotificationValidator()
     {
@@ -137,6 +147,13 @@ public sealed class SendNotificationEndpoint(NpgsqlDataSource database, Notifica
         }
 
         var data = req.Data is { ValueKind: JsonValueKind.Object } ? req.Data : null;
+        if (data is { } value && !await SendNotificationData.IsStorableAsync(database, value, ct))
+        {
+            AddError(new ValidationFailure("data",
+                $"'data' must take at most {SendNotificationValidator.DataMaxStoredBytes} bytes once stored: numbers are stored written out in full (9e999 is 1,000 digits)."));
+            await Send.ErrorsAsync(cancellation: ct);
+            return;
+        }
         Guid id;
         if (req.AllUsers)
         {
@@ -162,5 +179,28 @@ public sealed class SendNotificationEndpoint(NpgsqlDataSource database, Notifica
         }
         await transaction.CommitAsync(ct);
         await Send.ResponseAsync(response, StatusCodes.Status202Accepted, ct);
+    }
+}
+
+public static class SendNotificationData
+{
+    /// <summary>
+    /// Whether PostgreSQL accepts <paramref name="data"/> as jsonb within <see cref="SendNotificationValidator.DataMaxStoredBytes"/>:
+    /// asked of the database that stores it, so the bound is the stored size however jsonb writes it.
+    /// </summary>
+    public static async Task<bool> IsStorableAsync(NpgsqlDataSource database, JsonElement data, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        try
+        {
+            var storedBytes = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+                "SELECT octet_length(CAST(@Data AS jsonb)::text)", new { Data = data.GetRawText() }, cancellationToken: ct));
+            return storedBytes <= SendNotificationValidator.DataMaxStoredBytes;
+        }
+        catch (PostgresException e) when (e.SqlState.StartsWith("22", StringComparison.Ordinal))
+        {
+            // Class 22, data exception: a value jsonb cannot hold.
+            return false;
+        }
     }
 }

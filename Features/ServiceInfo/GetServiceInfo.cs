@@ -1,5 +1,8 @@
 using System.Reflection;
 using FastEndpoints;
+using MinimalBackend.Infrastructure.OpenApi;
+
+[assembly: ApiTag("Info", "Which build of the service answers.")]
 
 namespace MinimalBackend.Features.ServiceInfo;
 

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using Dapper;
 using MinimalBackend.Infrastructure.Commands;
+using MinimalBackend.Infrastructure.Database;
 using MinimalBackend.Infrastructure.Security;
 using Npgsql;
 using NpgsqlTypes;
@@ -9,9 +11,10 @@ namespace MinimalBackend.Features.Users;
 /// <summary>
 /// <c>seed --users 10000</c>: fills the users table with fake users (<see cref="FakeUsers"/>) in one binary
 /// COPY, so a newcomer has data to page through. They all share one password, hashed once: hashing each
-/// on its own would cost 10,000 times the deliberate cost of one hash.
+/// on its own would cost 10,000 times the deliberate cost of one hash. <c>seed --total 200</c> adds only
+/// as many as the table lacks to hold 200 users, so running it again adds none (<c>./ops/run --demo</c>).
 /// </summary>
-public sealed class SeedUsersCommand(NpgsqlDataSource database, PasswordHasher passwords, IHostEnvironment environment) : IConsoleCommand
+public sealed class SeedUsersCommand([FromKeyedServices(DatabaseModule.SessionConnections)] NpgsqlDataSource database, PasswordHasher passwords, IHostEnvironment environment) : IConsoleCommand
 {
     public const string Password = "seeded-password";
     public const int DefaultCount = 100;
@@ -19,16 +22,21 @@ public sealed class SeedUsersCommand(NpgsqlDataSource database, PasswordHasher p
 
     public string Name => "seed";
 
-    public string Usage => $"[--users <count, default {DefaultCount}>]";
+    public string Usage => $"[--users <count to add, default {DefaultCount}> | --total <users the table should hold at least>]";
 
-    public IReadOnlyCollection<string> OptionNames { get; } = ["users"];
+    public IReadOnlyCollection<string> OptionNames { get; } = ["users", "total"];
 
     public async Task<int> RunAsync(CommandOptions options, CancellationToken cancellationToken)
     {
-        var count = options.GetInt("users", DefaultCount);
+        if (options.Get("users") is not null && options.Get("total") is not null)
+        {
+            throw new CommandLineException("--users and --total do not go together.");
+        }
+        var total = options.Get("total") is null ? (int?)null : options.GetInt("total", 0);
+        var count = total ?? options.GetInt("users", DefaultCount);
         if (count is < 1 or > MaxCount)
         {
-            throw new CommandLineException($"--users must be between 1 and {MaxCount}.");
+            throw new CommandLineException($"--{(total is null ? "users" : "total")} must be between 1 and {MaxCount}.");
         }
         if (environment.IsProduction())
         {
@@ -39,8 +47,18 @@ public sealed class SeedUsersCommand(NpgsqlDataSource database, PasswordHasher p
         }
 
         var started = Stopwatch.GetTimestamp();
-        var passwordHash = await passwords.HashAsync(Password, cancellationToken);
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        if (total is not null)
+        {
+            var existing = await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM users", cancellationToken: cancellationToken));
+            count = (int)Math.Max(0, total.Value - existing);
+            if (count == 0)
+            {
+                await Console.Out.WriteLineAsync(FormattableString.Invariant($"There are already {existing} users; seeded none."));
+                return 0;
+            }
+        }
+        var passwordHash = await passwords.HashAsync(Password, cancellationToken);
         await using (var copy = await connection.BeginBinaryImportAsync(
             "COPY users (email, password_hash, display_name, role, created_at, updated_at) FROM STDIN (FORMAT BINARY)", cancellationToken))
         {

@@ -1,7 +1,9 @@
+using MinimalBackend.Infrastructure.OpenApi;
+
 namespace MinimalBackend.Features.Users;
 
 /// <summary>A user account as its owner and administrators see it; never the password hash.</summary>
-public sealed record UserResponse(Guid Id, string Email, string DisplayName, string Role, DateTime CreatedAt)
+public sealed record UserResponse(Guid Id, string Email, string DisplayName, [property: ClosedSet(typeof(UserRoles))] string Role, DateTime CreatedAt)
 {
     /// <summary>The <c>users</c> columns, in constructor order, that Dapper maps onto a <see cref="UserResponse"/>.</summary>
     public const string Columns = "id, email, display_name, role, created_at";

@@ -16,7 +16,7 @@ public static class UserRules
         rule.Cascade(CascadeMode.Stop)
             .NotEmpty()
             .MaximumLength(EmailMaxLength)
-            .Must(IsEmailAddress).WithMessage("'{PropertyName}' must be an email address such as ann@example.com.");
+            .HasFormat("email", IsEmailAddress, "'{PropertyName}' must be an email address such as ann@example.com.");
 
     /// <summary>1 to 100 UTF-16 code units (what JavaScript's <c>length</c> counts), not only whitespace.</summary>
     public static IRuleBuilderOptions<T, string> ValidDisplayName<T>(this IRuleBuilderInitial<T, string> rule) =>

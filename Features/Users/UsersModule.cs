@@ -1,4 +1,7 @@
 using MinimalBackend.Infrastructure.Commands;
+using MinimalBackend.Infrastructure.OpenApi;
+
+[assembly: ApiTag("Users", "The signed-in user's own account; every account, for administrators.")]
 
 namespace MinimalBackend.Features.Users;
 

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using MailKit.Net.Smtp;
 using Microsoft.Extensions.Options;
+using MinimalBackend.Infrastructure.Tracing;
 
 namespace MinimalBackend.Infrastructure.Email;
 
@@ -15,6 +17,9 @@ public sealed partial class SmtpEmailSender(IOptions<EmailOptions> options, ILog
         var email = options.Value;
         var smtp = email.Smtp;
         using var mime = message.ToMime(email);
+        using var span = ServiceTraces.Source.StartActivity("smtp send", ActivityKind.Client);
+        span?.SetTag("server.address", smtp.Host);
+        span?.SetTag("server.port", smtp.Port);
         // REVIEW: one connection per message is plenty for welcome emails; bulk mail would want a pooled client.
         using var client = new SmtpClient { Timeout = (int)smtp.Timeout.TotalMilliseconds };
         await client.ConnectAsync(smtp.Host, smtp.Port, smtp.Security, cancellationToken);
@@ -24,6 +29,7 @@ public sealed partial class SmtpEmailSender(IOptions<EmailOptions> options, ILog
         }
         await client.SendAsync(mime, cancellationToken);
         await client.DisconnectAsync(quit: true, cancellationToken);
+        span?.SetTag("email.message_id", mime.MessageId);
         LogSent(logger, mime.MessageId ?? "", smtp.Host);
     }
 

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Routing.Template;
 
 namespace MinimalBackend.Infrastructure.Http;
 
@@ -13,9 +15,26 @@ public static class RouteTemplates
 
     private static readonly ConcurrentDictionary<Endpoint, string> Templates = new();
 
-    /// <summary>The endpoint that served the request; the exception handler clears it, but keeps a copy.</summary>
-    public static Endpoint? MatchedEndpoint(HttpContext context) =>
-        context.GetEndpoint() ?? context.Features.Get<IExceptionHandlerFeature>()?.Endpoint;
+    private static readonly ConditionalWeakTable<EndpointDataSource, PathMatchers> Matchers = new();
+
+    /// <summary>
+    /// The endpoint that served the request; the exception handler clears it, but keeps a copy. When routing
+    /// rejected a known path for its method (405) or content type (415), it served the request with an endpoint
+    /// of its own that has no template: the route whose template the path matches is named instead, so the
+    /// request counts under <c>/api/auth/login</c>, not <c>unmatched</c>. Only those rare responses pay for the lookup.
+    /// </summary>
+    public static Endpoint? MatchedEndpoint(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var endpoint = context.GetEndpoint() ?? context.Features.Get<IExceptionHandlerFeature>()?.Endpoint;
+        if (endpoint is RouteEndpoint || context.Response.StatusCode is not (StatusCodes.Status405MethodNotAllowed or StatusCodes.Status415UnsupportedMediaType))
+        {
+            return endpoint;
+        }
+        return context.RequestServices.GetService<EndpointDataSource>() is { } source
+            ? Matchers.GetValue(source, static s => new PathMatchers(s)).Find(context.Request.Path) ?? endpoint
+            : endpoint;
+    }
 
     public static string Resolve(HttpContext context) => Of(MatchedEndpoint(context));
 
@@ -24,4 +43,30 @@ public static class RouteTemplates
 
     private static string Normalize(string? rawText) =>
         string.IsNullOrEmpty(rawText) ? "/" : rawText[0] == '/' ? rawText : "/" + rawText;
+
+    /// <summary>Every route endpoint's template as a matcher of paths, method and content type aside; built on first use.</summary>
+    private sealed class PathMatchers(EndpointDataSource source)
+    {
+        // Most specific first, as routing chooses: /api/users/me before /api/users/{id}.
+        private readonly Lazy<(RouteEndpoint Endpoint, TemplateMatcher Matcher)[]> _matchers = new(() => [.. source.Endpoints
+            .OfType<RouteEndpoint>()
+            .Select(e => (Endpoint: e, Template: TemplateParser.Parse(e.RoutePattern.RawText ?? "/")))
+            .OrderBy(e => e.Endpoint.Order)
+            .ThenBy(e => RoutePrecedence.ComputeInbound(e.Template))
+            .Select(e => (e.Endpoint, new TemplateMatcher(e.Template, new RouteValueDictionary())))]);
+
+        public RouteEndpoint? Find(PathString path)
+        {
+            var values = new RouteValueDictionary();
+            foreach (var (endpoint, matcher) in _matchers.Value)
+            {
+                values.Clear();
+                if (matcher.TryMatch(path, values))
+                {
+                    return endpoint;
+                }
+            }
+            return null;
+        }
+    }
 }

@@ -5,16 +5,17 @@ namespace MinimalBackend.Infrastructure.Jobs;
 
 /// <summary>
 /// Runs the jobs of every known queue in this instance, at least once each: a <see cref="QueueWorker"/> per
-/// queue claims and runs them, the <see cref="JobOutcomeWriter"/> records how they ended, and the leases of
-/// running jobs are renewed every third of <see cref="JobsOptions.LeaseDuration"/>, so a lease expires only
-/// when this instance stops renewing it (it died or hung).
+/// queue claims and runs them, the <see cref="JobOutcomeWriter"/> records how they ended, and the leases of the
+/// jobs the workers hold are renewed by id every third of <see cref="JobsOptions.LeaseDuration"/>. A lease expires
+/// when nobody here holds its job any more (the instance died or hung, or a claim committed but its answer was
+/// lost), one lease duration after its last renewal, whatever else the instance is doing.
 /// On shutdown it stops claiming, waits for the running handlers until the host's shutdown timeout
 /// (<c>HostOptions.ShutdownTimeout</c>, 30 s by default), then cancels the stragglers and releases their
 /// leases, so another instance takes them at once instead of after the lease.
 /// </summary>
 public sealed partial class JobDispatcher(
     JobTypeRegistry types, JobTable table, IServiceScopeFactory scopes, IOptions<JobsOptions> options, QueueMetrics metrics,
-    ILogger<JobDispatcher> logger)
+    TimeProvider time, ILogger<JobDispatcher> logger)
     : IHostedService, IDisposable
 {
     private readonly JobsOptions _options = options.Value;
@@ -135,18 +136,25 @@ public sealed partial class JobDispatcher(
 
     private async Task RenewLeasesAsync(CancellationToken stop)
     {
-        using var timer = new PeriodicTimer(_options.LeaseDuration / 3);
+        using var timer = new PeriodicTimer(_options.LeaseDuration / 3, time);
+        var reportedLost = new HashSet<long>();
         try
         {
             while (await timer.WaitForNextTickAsync(stop))
             {
-                if (!_workers.Values.Any(w => w.Held > 0))
+                var held = _workers.Values.SelectMany(w => w.HeldJobIds).ToHashSet();
+                reportedLost.IntersectWith(held);
+                if (held.Count == 0)
                 {
                     continue;
                 }
                 try
                 {
-                    await table.RenewLeasesAsync(Owner, _options.LeaseDuration, stop);
+                    var renewed = await table.RenewLeasesAsync(Owner, held, _options.LeaseDuration, stop);
+                    foreach (var id in held.Where(id => !renewed.Contains(id) && reportedLost.Add(id)))
+                    {
+                        LogLeaseNotRenewed(logger, id);
+                    }
                 }
                 catch (Exception e) when (!stop.IsCancellationRequested)
                 {
@@ -187,6 +195,11 @@ public sealed partial class JobDispatcher(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not release the leases of unfinished jobs: they run again once the leases expire")]
     private static partial void LogReleaseFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} is still running here but is no longer leased to this instance: its lease expired " +
+        "before a renewal (the database was unreachable for longer than Jobs:LeaseDuration, or this instance stalled) and it was rescued; " +
+        "it may run elsewhere at the same time, and this attempt's outcome will be dropped")]
+    private static partial void LogLeaseNotRenewed(ILogger logger, long jobId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not renew the leases of running jobs; trying again")]
     private static partial void LogRenewFailed(ILogger logger, Exception exception);

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Text.Json;
+using MinimalBackend.Infrastructure.Tracing;
 using Npgsql;
 
 namespace MinimalBackend.Infrastructure.Jobs;
@@ -27,7 +29,8 @@ public sealed class JobEnqueuer(JobTypeRegistry types, EnqueuedJobsCounter enque
         {
             return [];
         }
-        var (ids, transactionId) = await JobTable.InsertAsync(connection, transaction, type, Serialize(payloads), cancellationToken);
+        using var span = StartEnqueueSpan(type, payloads.Count);
+        var (ids, transactionId) = await JobTable.InsertAsync(connection, transaction, type, Serialize(payloads), ServiceTraces.CurrentTraceParent(), cancellationToken);
         // Only the caller knows when its transaction ends; the counter asks PostgreSQL shortly after.
         enqueued.Track(transactionId, ids);
         return ids;
@@ -39,10 +42,29 @@ public sealed class JobEnqueuer(JobTypeRegistry types, EnqueuedJobsCounter enque
         var type = types.ForPayload<TPayload>();
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var (ids, _) = await JobTable.InsertAsync(connection, transaction, type, Serialize([payload]), cancellationToken);
+        using var span = StartEnqueueSpan(type, 1);
+        var (ids, _) = await JobTable.InsertAsync(connection, transaction, type, Serialize([payload]), ServiceTraces.CurrentTraceParent(), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         metrics.CountEnqueued(type.Queue, ids.Length);
         return ids[0];
+    }
+
+    /// <summary>
+    /// The producer span the jobs' runs are children of (OpenTelemetry messaging conventions: "send" to a
+    /// destination); the INSERT is its child. Null when nothing listens, and the jobs continue the current span.
+    /// </summary>
+    private static Activity? StartEnqueueSpan(JobType type, int jobs)
+    {
+        var span = ServiceTraces.Source.StartActivity($"enqueue {type.Name}", ActivityKind.Producer);
+        if (span is { IsAllDataRequested: true })
+        {
+            span.SetTag("messaging.system", "minimal_backend_jobs");
+            span.SetTag("messaging.operation.type", "send");
+            span.SetTag("messaging.destination.name", type.Queue);
+            span.SetTag("messaging.batch.message_count", jobs);
+            span.SetTag("job.type", type.Name);
+        }
+        return span;
     }
 
     private static string[] Serialize<TPayload>(IReadOnlyCollection<TPayload> payloads) =>

@@ -91,7 +91,7 @@ internal sealed class PollJobQueues(JobDispatcher dispatcher) : IInvocable
     }
 }
 
-/// <summary>Returns the jobs of dead or hung workers to their queue once their lease has expired.</summary>
+/// <summary>Returns jobs nobody renews (their instance died, hung, or lost track of them) to their queue once their lease has expired.</summary>
 internal sealed partial class RescueExpiredJobLeases(JobTable table, JobDispatcher dispatcher, QueueMetrics metrics, ILogger<RescueExpiredJobLeases> logger)
     : JobHousekeepingTask(logger)
 {
@@ -104,13 +104,14 @@ internal sealed partial class RescueExpiredJobLeases(JobTable table, JobDispatch
         {
             var dead = job.State == JobStates.Dead;
             metrics.CountFailedAttempt(job.Queue, dead, duration: null);
-            LogRescued(_logger, job.Id, job.Type, job.Attempts, dead ? "dead: that was its last attempt" : "queued again");
+            LogRescued(_logger, job.Id, job.Type, job.Attempts, job.LeaseOwner, job.LeaseExpiredAt, dead ? "dead: that was its last attempt" : "queued again");
             dispatcher.Wake(job.Queue);
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} ({JobType}) lost its worker during attempt {Attempt} (lease expired); {Outcome}")]
-    private static partial void LogRescued(ILogger logger, long jobId, string jobType, int attempt, string outcome);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} ({JobType}), attempt {Attempt}: the lease of {LeaseOwner} ran out at {LeaseExpiredAt:O} " +
+        "without a renewal (that instance stopped, hung, or no longer held the job); {Outcome}")]
+    private static partial void LogRescued(ILogger logger, long jobId, string jobType, int attempt, string leaseOwner, DateTime leaseExpiredAt, string outcome);
 }
 
 /// <summary>Deletes completed jobs older than <see cref="JobsOptions.CompletedRetention"/>, in bounded batches.</summary>

@@ -89,11 +89,11 @@ internal sealed partial class JobOutcomeWriter(JobTable table, string owner, Que
     {
         if (outcome.State == JobStates.Completed)
         {
-            metrics.CountCompleted(outcome.Queue, outcome.Duration);
+            metrics.CountCompleted(outcome.Queue, outcome.Duration, outcome.TraceId);
         }
         else
         {
-            metrics.CountFailedAttempt(outcome.Queue, dead: outcome.State == JobStates.Dead, outcome.Duration);
+            metrics.CountFailedAttempt(outcome.Queue, dead: outcome.State == JobStates.Dead, outcome.Duration, outcome.TraceId);
         }
     }
 

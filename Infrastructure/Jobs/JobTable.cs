@@ -4,17 +4,23 @@ using Npgsql;
 namespace MinimalBackend.Infrastructure.Jobs;
 
 /// <summary>A job a worker has leased: what it needs to run it and to decide what a failure means.</summary>
-public sealed record ClaimedJob(long Id, string Type, string Payload, int Attempts, int MaxAttempts);
+public sealed record ClaimedJob(long Id, string Type, string Payload, int Attempts, int MaxAttempts, string? TraceParent = null);
 
-/// <summary>How one attempt ended, as the worker reports it to <see cref="JobTable.RecordOutcomesAsync"/>.</summary>
-public sealed record JobOutcome(long JobId, string Queue, string State, string? Error, TimeSpan RetryDelay, TimeSpan Duration);
+/// <summary>
+/// How one attempt ended, as the worker reports it to <see cref="JobTable.RecordOutcomesAsync"/>; <paramref name="TraceId"/>
+/// is the attempt's trace when it was recorded (sampled), the exemplar of its duration.
+/// </summary>
+public sealed record JobOutcome(long JobId, string Queue, string State, string? Error, TimeSpan RetryDelay, TimeSpan Duration, string? TraceId = null);
 
-/// <summary>A job whose lease expired and that went back to the queue (or died, out of attempts).</summary>
-public sealed record RescuedJob(long Id, string Queue, string Type, string State, int Attempts);
+/// <summary>
+/// A job whose lease expired and that went back to the queue (or died, out of attempts): who held it, and when
+/// its lease ran out.
+/// </summary>
+public sealed record RescuedJob(long Id, string Queue, string Type, string State, int Attempts, string LeaseOwner, DateTime LeaseExpiredAt);
 
 /// <summary>
 /// Every statement the job machinery runs on the <c>jobs</c> table (0003_jobs.sql); an operator's statements
-/// are in <see cref="QueueAdministration"/>. Statements that change a leased job check the lease owner, so a
+/// are the queue dashboard's (Features/Admin/Queues/QueueDashboardData.cs), over <see cref="JobQueues"/>. Statements that change a leased job check the lease owner, so a
 /// worker that lost its lease can never overwrite what the job's new worker recorded.
 /// Enqueues run in the caller's transaction; everything else on <see cref="JobBookkeepingDatabase"/>.
 /// </summary>
@@ -28,16 +34,17 @@ public sealed class JobTable(JobBookkeepingDatabase bookkeeping)
     /// <summary>
     /// Inserts the jobs in the caller's transaction and notifies the workers, which PostgreSQL delivers only
     /// when (and if) that transaction commits, once per queue however many jobs it holds. Returns the new ids
-    /// and the transaction's id, which tells later whether it committed.
+    /// and the transaction's id, which tells later whether it committed. <paramref name="traceParent"/> is the
+    /// W3C traceparent the jobs' runs continue (null outside a trace).
     /// </summary>
     public static async Task<(long[] Ids, long TransactionId)> InsertAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, JobType type, string[] payloads, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, JobType type, string[] payloads, string? traceParent, CancellationToken cancellationToken)
     {
         var rows = (await connection.QueryAsync<(long Id, long TransactionId)>(new CommandDefinition(
             """
             WITH inserted AS (
-                INSERT INTO jobs (queue, type, payload, max_attempts)
-                SELECT @Queue, @Type, p.payload::jsonb, @MaxAttempts
+                INSERT INTO jobs (queue, type, payload, max_attempts, trace_parent)
+                SELECT @Queue, @Type, p.payload::jsonb, @MaxAttempts, @TraceParent
                 FROM unnest(@Payloads::text[]) WITH ORDINALITY AS p (payload, n)
                 ORDER BY p.n
                 RETURNING id
@@ -46,7 +53,7 @@ public sealed class JobTable(JobBookkeepingDatabase bookkeeping)
             FROM inserted, pg_notify(@Channel, @Queue)
             ORDER BY inserted.id
             """,
-            new { type.Queue, Type = type.Name, Payloads = payloads, type.Options.MaxAttempts, Channel },
+            new { type.Queue, Type = type.Name, Payloads = payloads, type.Options.MaxAttempts, TraceParent = traceParent, Channel },
             transaction, cancellationToken: cancellationToken))).AsList();
         return (rows.Select(r => r.Id).ToArray(), rows.Count > 0 ? rows[0].TransactionId : 0);
     }
@@ -76,7 +83,7 @@ public sealed class JobTable(JobBookkeepingDatabase bookkeeping)
                 lease_expires_at = now() + make_interval(secs => @LeaseSeconds), started_at = now()
             FROM next
             WHERE j.id = next.id
-            RETURNING j.id, j.type, j.payload::text AS payload, j.attempts, j.max_attempts
+            RETURNING j.id, j.type, j.payload::text AS payload, j.attempts, j.max_attempts, j.trace_parent AS TraceParent
             """,
             new { Queue = queue, Types = types, Limit = limit, Owner = owner, LeaseSeconds = lease.TotalSeconds })).AsList();
     }
@@ -111,16 +118,22 @@ public sealed class JobTable(JobBookkeepingDatabase bookkeeping)
         return applied.ToHashSet();
     }
 
-    /// <summary>Extends the lease of every job this owner holds: its handlers are still running.</summary>
-    public async Task RenewLeasesAsync(string owner, TimeSpan lease, CancellationToken cancellationToken)
+    /// <summary>
+    /// Extends the leases of these jobs, the ones this owner's workers are running; returns the ids still leased
+    /// to it. By id, never by owner: a job leased to this owner that no worker holds (its claim's answer was lost)
+    /// must expire and be rescued, not be kept alive by the jobs that are running.
+    /// </summary>
+    public async Task<HashSet<long>> RenewLeasesAsync(string owner, IReadOnlyCollection<long> jobIds, TimeSpan lease, CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
+        var renewed = await connection.QueryAsync<long>(new CommandDefinition(
             """
             UPDATE jobs SET lease_expires_at = now() + make_interval(secs => @LeaseSeconds)
-            WHERE state = 'active' AND lease_owner = @Owner
+            WHERE id = ANY(@Ids) AND state = 'active' AND lease_owner = @Owner
+            RETURNING id
             """,
-            new { Owner = owner, LeaseSeconds = lease.TotalSeconds }, cancellationToken: cancellationToken));
+            new { Ids = jobIds.ToArray(), Owner = owner, LeaseSeconds = lease.TotalSeconds }, cancellationToken: cancellationToken));
+        return renewed.ToHashSet();
     }
 
     /// <summary>
@@ -144,7 +157,7 @@ public sealed class JobTable(JobBookkeepingDatabase bookkeeping)
     }
 
     /// <summary>
-    /// Returns jobs whose lease expired (their worker died or hung) to the queue as a failed attempt, or
+    /// Returns jobs whose lease expired (no worker renewed it: it died, hung, or never knew it held the job) to the queue as a failed attempt, or
     /// marks them dead when that was their last attempt. Safe to run on every instance at once.
     /// </summary>
     public async Task<IReadOnlyList<RescuedJob>> RescueExpiredLeasesAsync(CancellationToken cancellationToken)
@@ -153,7 +166,7 @@ public sealed class JobTable(JobBookkeepingDatabase bookkeeping)
         var rescued = (await connection.QueryAsync<RescuedJob>(new CommandDefinition(
             """
             WITH expired AS (
-                SELECT id FROM jobs
+                SELECT id, lease_owner, lease_expires_at FROM jobs
                 WHERE state = 'active' AND lease_expires_at < now()
                 ORDER BY lease_expires_at
                 LIMIT 1000
@@ -163,13 +176,14 @@ public sealed class JobTable(JobBookkeepingDatabase bookkeeping)
             SET state = CASE WHEN j.attempts >= j.max_attempts THEN 'dead' ELSE 'failed' END,
                 finished_at = CASE WHEN j.attempts >= j.max_attempts THEN now() END,
                 run_at = now(),
-                last_error = format('The lease of %s expired during attempt %s: the worker stopped or hung.', j.lease_owner, j.attempts),
+                last_error = format('The lease of %s expired during attempt %s without a renewal: that instance stopped, hung, '
+                                    'or no longer held the job.', j.lease_owner, j.attempts),
                 last_failed_at = now(),
                 lease_owner = NULL,
                 lease_expires_at = NULL
             FROM expired
             WHERE j.id = expired.id
-            RETURNING j.id, j.queue, j.type, j.state, j.attempts
+            RETURNING j.id, j.queue, j.type, j.state, j.attempts, expired.lease_owner, expired.lease_expires_at AS lease_expired_at
             """,
             cancellationToken: cancellationToken))).AsList();
         await NotifyAsync(connection, rescued.Where(r => r.State == "failed").Select(r => r.Queue), cancellationToken);

@@ -9,8 +9,8 @@ public static class JobsModule
 {
     /// <summary>
     /// Durable jobs on PostgreSQL: the enqueue API (<see cref="JobEnqueuer"/>), the dispatcher that claims and
-    /// runs them, the LISTEN/NOTIFY waker, the housekeeping on Coravel's scheduler, and the operators' API
-    /// (<see cref="QueueAdministration"/>). Features add job types with <see cref="AddJob{TInvocable, TPayload}"/>.
+    /// runs them, the LISTEN/NOTIFY waker, the housekeeping on Coravel's scheduler, and the surface for code outside the engine
+    /// that reads or acts on the queues (<see cref="JobQueues"/>). Features add job types with <see cref="AddJob{TInvocable, TPayload}"/>.
     /// </summary>
     public static WebApplicationBuilder AddJobs(this WebApplicationBuilder builder)
     {
@@ -22,12 +22,13 @@ public static class JobsModule
 
         builder.Services.AddSingleton<JobTypeRegistry>();
         builder.Services.AddSingleton<JobBookkeepingDatabase>();
+        builder.Services.AddSingleton(services => new ConnectionPoolBudget("jobs", services.GetRequiredService<IOptions<JobsOptions>>().Value.MaxPoolSize));
         builder.Services.AddSingleton<JobTable>();
         builder.Services.AddSingleton<JobEnqueuer>();
         builder.Services.AddSingleton<EnqueuedJobsCounter>();
         // On the host's CollectorRegistry (AddPrometheusMetrics); created when the dispatcher starts.
         builder.Services.AddSingleton<QueueMetrics>();
-        builder.Services.AddSingleton<QueueAdministration>();
+        builder.Services.AddSingleton<JobQueues>();
         builder.Services.AddScoped<JobContext>();
 
         builder.Services.AddSingleton<JobDispatcher>();

@@ -22,6 +22,13 @@ public sealed class JobsOptions
     /// <summary>How long completed jobs are kept before they are deleted. Dead jobs are kept.</summary>
     public TimeSpan CompletedRetention { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// Most connections of the bookkeeping pool (<see cref="JobBookkeepingDatabase"/>): one claim per queue at a
+    /// time, the outcome writer, the lease renewal and the housekeeping tasks each hold one only for a statement.
+    /// Handlers use the API pool (<c>Database:MaxPoolSize</c>).
+    /// </summary>
+    public int MaxPoolSize { get; set; } = 10;
+
     /// <summary>Per queue: <c>Jobs:Queues:email:Concurrency</c>.</summary>
     public Dictionary<string, QueueOptions> Queues { get; set; } = new(StringComparer.Ordinal);
 
@@ -40,6 +47,10 @@ public sealed class JobsOptions
         if (WaitingGaugeSeconds is < 1 or > 59)
         {
             yield return "Jobs:WaitingGaugeSeconds must be between 1 and 59.";
+        }
+        if (MaxPoolSize is < 1 or > 10_000)
+        {
+            yield return "Jobs:MaxPoolSize must be between 1 and 10000.";
         }
         if (CompletedRetention < TimeSpan.Zero)
         {

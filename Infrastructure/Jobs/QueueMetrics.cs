@@ -1,3 +1,4 @@
+using MinimalBackend.Infrastructure.Tracing;
 using Prometheus;
 
 namespace MinimalBackend.Infrastructure.Jobs;
@@ -55,7 +56,7 @@ public sealed class QueueMetrics
         _duration = metrics.CreateHistogram(
         "queue_job_duration_seconds",
         "Time one job attempt's handler ran, in seconds, whatever its outcome.",
-        new HistogramConfiguration { LabelNames = ["queue"], Buckets = DurationBuckets });
+        new HistogramConfiguration { LabelNames = ["queue"], Buckets = DurationBuckets, ExemplarBehavior = TraceExemplars.Explicit });
     }
 
     /// <summary>Creates every series of these queues, so they export 0 before the first event.</summary>
@@ -76,21 +77,22 @@ public sealed class QueueMetrics
 
     public void CountEnqueued(string queue, int jobs) => _jobs.WithLabels(queue, Enqueued).Inc(jobs);
 
-    public void CountCompleted(string queue, TimeSpan duration)
+    /// <summary>A completed attempt; <paramref name="traceId"/> (of a sampled run) becomes its duration's exemplar.</summary>
+    public void CountCompleted(string queue, TimeSpan duration, string? traceId = null)
     {
         _jobs.WithLabels(queue, Completed).Inc();
         _completedJobs.WithLabels(queue).Inc();
-        _duration.WithLabels(queue).Observe(duration.TotalSeconds);
+        _duration.WithLabels(queue).Observe(duration.TotalSeconds, TraceExemplars.Of(traceId));
     }
 
     /// <summary>A failed attempt: the job is retried (<paramref name="dead"/> false) or has used its last attempt.</summary>
-    public void CountFailedAttempt(string queue, bool dead, TimeSpan? duration)
+    public void CountFailedAttempt(string queue, bool dead, TimeSpan? duration, string? traceId = null)
     {
         _jobs.WithLabels(queue, dead ? Dead : Failed).Inc();
         _failedAttempts.WithLabels(queue).Inc();
         if (duration is { } elapsed)
         {
-            _duration.WithLabels(queue).Observe(elapsed.TotalSeconds);
+            _duration.WithLabels(queue).Observe(elapsed.TotalSeconds, TraceExemplars.Of(traceId));
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.Channels;
+using MinimalBackend.Infrastructure.Tracing;
 
 namespace MinimalBackend.Infrastructure.Jobs;
 
@@ -25,7 +26,7 @@ internal sealed partial class QueueWorker : IDisposable
     private readonly SemaphoreSlim _slots;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly ConcurrentDictionary<Task, bool> _running = new();
-    private int _held;
+    private readonly ConcurrentDictionary<long, bool> _held = new();
 
     public QueueWorker(string queue, JobTypeRegistry registry, JobTable table, JobOutcomeWriter outcomes, IServiceScopeFactory scopes,
         string owner, JobsOptions options, ILogger logger)
@@ -46,7 +47,10 @@ internal sealed partial class QueueWorker : IDisposable
     public string Queue => _queue;
 
     /// <summary>Jobs leased by this worker whose outcome is not recorded yet.</summary>
-    public int Held => Volatile.Read(ref _held);
+    public int Held => _held.Count;
+
+    /// <summary>The ids of those jobs: the leases the dispatcher renews.</summary>
+    public ICollection<long> HeldJobIds => _held.Keys;
 
     public void Wake() => _wake.Writer.TryWrite(true);
 
@@ -67,7 +71,7 @@ internal sealed partial class QueueWorker : IDisposable
     /// <summary>Called once a job's outcome is recorded (or dropped): its slot is free again.</summary>
     public void Finished(JobOutcome outcome, bool recorded)
     {
-        Interlocked.Decrement(ref _held);
+        _held.TryRemove(outcome.JobId, out _);
         _slots.Release();
         if (recorded && outcome.State == JobStates.Failed)
         {
@@ -131,12 +135,17 @@ internal sealed partial class QueueWorker : IDisposable
             // Not cancellable on purpose: a claim cancelled after PostgreSQL committed it would lease jobs that
             // nobody runs. It is one short statement; shutdown waits for it.
             var jobs = await _table.ClaimAsync(_queue, _types, limit, _owner, _lease);
-            Interlocked.Add(ref _held, jobs.Count);
+            foreach (var job in jobs)
+            {
+                _held[job.Id] = true;
+            }
             return jobs;
         }
         catch (Exception e)
         {
             // Whatever went wrong (the database, a pool being disposed), the queue must not stop claiming for good.
+            // If PostgreSQL committed the claim before the answer was lost, those jobs are leased to this instance
+            // but held by no worker: nobody renews them, and they are rescued when their lease runs out.
             LogClaimFailed(_logger, _queue, e);
             await Task.Delay(TimeSpan.FromSeconds(1));
             return null;
@@ -184,6 +193,8 @@ internal sealed partial class QueueWorker : IDisposable
             return;
         }
 
+        using var span = StartRunSpan(job);
+        var traceId = span is { Recorded: true } ? span.TraceId.ToHexString() : null;
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -195,34 +206,57 @@ internal sealed partial class QueueWorker : IDisposable
             context.Attempt = job.Attempts;
             context.MaxAttempts = job.MaxAttempts;
             await type.InvokeAsync(scope.ServiceProvider, payload, stopRunning);
-            Report(job, JobStates.Completed, null, TimeSpan.Zero, Stopwatch.GetElapsedTime(started));
+            Report(job, JobStates.Completed, null, TimeSpan.Zero, Stopwatch.GetElapsedTime(started), traceId);
         }
         catch (OperationCanceledException) when (stopRunning.IsCancellationRequested)
         {
             // Cut off by the shutdown timeout: not the job's failure. The dispatcher releases its lease.
+            span?.SetStatus(ActivityStatusCode.Error, "Cut off by the shutdown timeout");
         }
         catch (Exception e)
         {
             var elapsed = Stopwatch.GetElapsedTime(started);
             var error = $"{e.GetType().FullName}: {e.Message}";
+            span?.SetStatus(ActivityStatusCode.Error, error);
+            span?.AddException(e);
             if (job.Attempts >= job.MaxAttempts)
             {
                 LogDead(_logger, job.Id, job.Type, job.Attempts, e);
-                Report(job, JobStates.Dead, error, TimeSpan.Zero, elapsed);
+                Report(job, JobStates.Dead, error, TimeSpan.Zero, elapsed, traceId);
             }
             else
             {
                 var retryDelay = type.Options.RetryDelay(job.Attempts);
                 LogRetrying(_logger, job.Id, job.Type, job.Attempts, job.MaxAttempts, retryDelay, e);
-                Report(job, JobStates.Failed, error, retryDelay, elapsed);
+                Report(job, JobStates.Failed, error, retryDelay, elapsed, traceId);
             }
         }
     }
 
+    /// <summary>
+    /// The attempt's span, a child of the span that enqueued the job (stored with it), so the request that asked
+    /// for the work and the work itself are one trace. A child rather than a link: a job has exactly one cause,
+    /// and the one trace is what an operator follows from a request to its email; retries are sibling spans.
+    /// </summary>
+    private Activity? StartRunSpan(ClaimedJob job)
+    {
+        var span = ServiceTraces.Source.StartActivity($"run {job.Type}", ActivityKind.Consumer, ServiceTraces.ParseTraceParent(job.TraceParent));
+        if (span is { IsAllDataRequested: true })
+        {
+            span.SetTag("messaging.system", "minimal_backend_jobs");
+            span.SetTag("messaging.operation.type", "process");
+            span.SetTag("messaging.destination.name", _queue);
+            span.SetTag("messaging.message.id", job.Id);
+            span.SetTag("job.type", job.Type);
+            span.SetTag("job.attempt", job.Attempts);
+        }
+        return span;
+    }
+
     public void Dispose() => _slots.Dispose();
 
-    private void Report(ClaimedJob job, string state, string? error, TimeSpan retryDelay, TimeSpan duration) =>
-        _outcomes.Add(new JobOutcome(job.Id, _queue, state, error, retryDelay, duration));
+    private void Report(ClaimedJob job, string state, string? error, TimeSpan retryDelay, TimeSpan duration, string? traceId = null) =>
+        _outcomes.Add(new JobOutcome(job.Id, _queue, state, error, retryDelay, duration, traceId));
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not claim jobs of queue {Queue}; trying again")]
     private static partial void LogClaimFailed(ILogger logger, string queue, Exception exception);

@@ -8,38 +8,44 @@ namespace MinimalBackend.Infrastructure.Security;
 /// <summary>
 /// ASP.NET Core Identity's <see cref="PasswordHasher{TUser}"/> (PBKDF2-HMAC-SHA512, random salt, the iteration
 /// count stored in each hash) behind a concurrency limit. One hash costs tens of milliseconds of one core by
-/// design; the limit keeps a flood of sign-ins from taking every core, and the bounded queue turns overload
-/// into a quick 503 instead of an ever longer wait.
+/// design; the limit keeps a flood of sign-ins from taking every core, and admission by expected wait
+/// (<see cref="HashAdmission"/>) turns overload into a quick 503 instead of an ever longer wait.
 /// </summary>
 public sealed class PasswordHasher : IDisposable
 {
     /// <summary>What a 503 from an endpoint that hashes means, for its OpenAPI description.</summary>
-    public const string BusyDescription = "Every password hashing slot and its queue are taken; try again after Retry-After";
-
-    private static readonly TimeSpan BusyRetryAfter = TimeSpan.FromSeconds(1);
+    public const string BusyDescription = "Password hashing is busy for longer than PasswordHashing:MaxExpectedWait; try again after Retry-After";
 
     private readonly IPasswordHasher<PasswordHasher> _hasher;
     private readonly ConcurrencyLimiter _slots;
-    private readonly Lazy<string> _dummyHash;
+    private readonly HashAdmission _admission;
+    private readonly TimeProvider _time;
+    private readonly string _dummyHash;
 
-    public PasswordHasher(IOptions<PasswordHashingOptions> options)
-        : this(options, Algorithm(options.Value))
+    public PasswordHasher(IOptions<PasswordHashingOptions> options, TimeProvider time)
+        : this(options, Algorithm(options.Value), time)
     {
     }
 
     /// <summary>With the hashing algorithm given (the tests wrap <see cref="Algorithm"/> to count the hashes computed).</summary>
-    public PasswordHasher(IOptions<PasswordHashingOptions> options, IPasswordHasher<PasswordHasher> algorithm)
+    public PasswordHasher(IOptions<PasswordHashingOptions> options, IPasswordHasher<PasswordHasher> algorithm, TimeProvider time)
     {
+        ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(options);
         var settings = options.Value;
         _hasher = algorithm;
         _slots = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
         {
             PermitLimit = settings.EffectiveMaxConcurrentHashes,
-            QueueLimit = settings.QueueLimit,
+            // Admission decides who waits; the limiter only orders those it admitted.
+            QueueLimit = int.MaxValue,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
-        _dummyHash = new(() => _hasher.HashPassword(this, "a password nobody has, hashed with the current settings"));
+        _time = time;
+        // The dummy hash is made now, and its time is the first estimate of a hash's, before any sign-in is measured.
+        var started = time.GetTimestamp();
+        _dummyHash = _hasher.HashPassword(this, "a password nobody has, hashed with the current settings");
+        _admission = new HashAdmission(settings.EffectiveMaxConcurrentHashes, settings.MaxExpectedWait, time.GetElapsedTime(started));
     }
 
     /// <summary>The algorithm at these settings. Its user type is unused (PasswordHasher&lt;T&gt; never looks at the user).</summary>
@@ -56,7 +62,7 @@ public sealed class PasswordHasher : IDisposable
     public async Task<string> HashAsync(string password, CancellationToken cancellationToken)
     {
         using var slot = await AcquireSlotAsync(cancellationToken);
-        return _hasher.HashPassword(this, password);
+        return slot.Measure(() => _hasher.HashPassword(this, password));
     }
 
     /// <summary>
@@ -68,7 +74,8 @@ public sealed class PasswordHasher : IDisposable
         using var slot = await AcquireSlotAsync(cancellationToken);
         try
         {
-            var result = _hasher.VerifyHashedPassword(this, storedHash ?? _dummyHash.Value, password);
+            var hash = storedHash ?? _dummyHash;
+            var result = slot.Measure(() => _hasher.VerifyHashedPassword(this, hash, password));
             return storedHash is null ? PasswordVerificationResult.Failed : result;
         }
         catch (FormatException)
@@ -80,14 +87,52 @@ public sealed class PasswordHasher : IDisposable
 
     public void Dispose() => _slots.Dispose();
 
-    private async Task<RateLimitLease> AcquireSlotAsync(CancellationToken cancellationToken)
+    private async Task<Slot> AcquireSlotAsync(CancellationToken cancellationToken)
     {
-        var slot = await _slots.AcquireAsync(1, cancellationToken);
-        if (!slot.IsAcquired)
+        if (!_admission.TryAdmit(out var retryAfter))
         {
-            slot.Dispose();
-            throw new ServiceBusyException("Too many sign-ins are being checked right now.", BusyRetryAfter);
+            throw new ServiceBusyException("Too many sign-ins are being checked right now.", retryAfter);
         }
-        return slot;
+        try
+        {
+            return new Slot(this, await _slots.AcquireAsync(1, cancellationToken));
+        }
+        catch
+        {
+            _admission.Abandoned();
+            throw;
+        }
+    }
+
+    /// <summary>A hashing slot; the time of the hash done in it goes into the admission's estimate.</summary>
+    private sealed class Slot(PasswordHasher owner, RateLimitLease lease) : IDisposable
+    {
+        private TimeSpan? _measured;
+
+        public T Measure<T>(Func<T> hash)
+        {
+            var started = owner._time.GetTimestamp();
+            try
+            {
+                return hash();
+            }
+            finally
+            {
+                _measured = owner._time.GetElapsedTime(started);
+            }
+        }
+
+        public void Dispose()
+        {
+            lease.Dispose();
+            if (_measured is { } duration)
+            {
+                owner._admission.Completed(duration);
+            }
+            else
+            {
+                owner._admission.Abandoned();
+            }
+        }
     }
 }

@@ -14,8 +14,11 @@ public sealed class PasswordHashingOptions
     /// <summary>Hashes computed at the same time; 0 means half the processor count (at least one), so sign-ins leave CPU for every other request.</summary>
     public int MaxConcurrentHashes { get; set; }
 
-    /// <summary>Requests that may wait for a hashing slot; beyond it they get 503 with Retry-After instead of waiting without bound.</summary>
-    public int QueueLimit { get; set; } = 32;
+    /// <summary>
+    /// The longest a sign-in may be expected to wait for a hashing slot (the hashes ahead of it, shared among the
+    /// slots, at the hash time measured as they run); beyond it 503 with Retry-After instead of a longer wait.
+    /// </summary>
+    public TimeSpan MaxExpectedWait { get; set; } = TimeSpan.FromSeconds(5);
 
     public int EffectiveMaxConcurrentHashes => MaxConcurrentHashes > 0 ? MaxConcurrentHashes : Math.Max(1, Environment.ProcessorCount / 2);
 }

@@ -27,11 +27,15 @@ public static class SecurityModule
         {
             builder.Services.Remove(keyRingLoader);
         }
+        builder.Services.AddSingleton<CachingJsonWebTokenHandler>();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<JwtOptions>>((bearer, jwtOptions) =>
+            .Configure<IOptions<JwtOptions>, CachingJsonWebTokenHandler>((bearer, jwtOptions, tokenHandler) =>
             {
                 var jwt = jwtOptions.Value;
                 bearer.MapInboundClaims = false;
+                tokenHandler.MapInboundClaims = false;
+                bearer.TokenHandlers.Clear();
+                bearer.TokenHandlers.Add(tokenHandler);
                 bearer.TokenValidationParameters = new TokenValidationParameters
                 {
                     ValidIssuer = jwt.Issuer,
@@ -79,8 +83,8 @@ public static class SecurityModule
     public static WebApplicationBuilder AddPasswordHashing(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<PasswordHashingOptions>().BindConfiguration(PasswordHashingOptions.SectionName)
-            .Validate(o => o.IterationCount > 0 && o.MaxConcurrentHashes >= 0 && o.QueueLimit >= 0,
-                "PasswordHashing:IterationCount must be positive; MaxConcurrentHashes and QueueLimit must not be negative.")
+            .Validate(o => o.IterationCount > 0 && o.MaxConcurrentHashes >= 0 && o.MaxExpectedWait >= TimeSpan.Zero,
+                "PasswordHashing:IterationCount must be positive; MaxConcurrentHashes and MaxExpectedWait must not be negative.")
             .ValidateOnStart();
         builder.Services.AddSingleton<PasswordHasher>();
         return builder;

@@ -1,6 +1,10 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
+using Dapper;
+using MinimalBackend.Features.Users;
 using MinimalBackend.Tests.Support;
+using Npgsql;
 
 namespace MinimalBackend.Tests.Features;
 
@@ -84,5 +88,142 @@ public sealed class HostileInputTests(ServiceFixture service) : IClassFixture<Se
 
         Assert.Contains(response.StatusCode, new[] { HttpStatusCode.BadRequest, HttpStatusCode.Unauthorized });
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    // Finding 1: a charset parameter gave 500 on every JSON endpoint, the standards-valid quoted one included.
+    [Theory]
+    [InlineData("application/json; charset=\"utf-8\"", HttpStatusCode.NoContent)]
+    [InlineData("application/json; charset=UTF8", HttpStatusCode.NoContent)]
+    [InlineData("application/json;charset=Utf-8", HttpStatusCode.NoContent)]
+    [InlineData("application/json; charset=latin1", HttpStatusCode.UnsupportedMediaType)]
+    [InlineData("application/json; charset=\"no-such-charset\"", HttpStatusCode.UnsupportedMediaType)]
+    [InlineData("application/json; charset=utf-16", HttpStatusCode.UnsupportedMediaType)]
+    public async Task A_body_in_UTF_8_is_read_in_any_spelling_of_its_charset_and_any_other_charset_is_415(string contentType, HttpStatusCode expected)
+    {
+        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"refreshToken": "unknown-token"}"""));
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        var response = await _client.PostAsync("/api/auth/logout", content);
+
+        if (expected == HttpStatusCode.NoContent)
+        {
+            Assert.Equal(expected, response.StatusCode);
+        }
+        else
+        {
+            await ProblemResponses.AssertProblemAsync(response, expected);
+        }
+    }
+
+    // Finding 2: data nested 62 levels was stored, and then every list of its recipient answered 500.
+    [Fact]
+    public async Task Notification_data_nested_deeper_than_32_levels_is_400()
+    {
+        var admin = await TestAccounts.SignUpAdminAsync(_client, service.ConnectionString);
+        var user = await TestAccounts.SignUpAsync(_client);
+        var data = string.Concat(Enumerable.Repeat("{\"a\":", 40)) + "1" + new string('}', 40);
+
+        var response = await _client.SendAsync(HttpMethod.Post, "/api/admin/notifications",
+            RawJson.Content($$"""{"userId": "{{user.Id}}", "title": "Deep", "body": "Deep data", "data": {{data}}}"""), admin.AccessToken);
+
+        var problem = await ProblemResponses.AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Contains("32 levels", problem.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_stored_notification_deeper_than_any_serializer_allows_is_still_served()
+    {
+        var user = await TestAccounts.SignUpAsync(_client);
+        var deep = string.Concat(Enumerable.Repeat("{\"a\":", 100)) + "1" + new string('}', 100);
+        await using (var connection = new NpgsqlConnection(service.ConnectionString))
+        {
+            await connection.ExecuteAsync(
+                "INSERT INTO notifications (id, user_id, title, body, data) VALUES (@Id, @UserId, 'Stored before the limit', 'x', CAST(@Data AS jsonb))",
+                new { Id = Guid.CreateVersion7(), UserId = user.Id, Data = deep });
+        }
+
+        var response = await _client.GetAsync("/api/notifications", user.AccessToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var page = JsonDocument.Parse(await response.Content.ReadAsStringAsync(), new JsonDocumentOptions { MaxDepth = 200 });
+        Assert.Equal(deep.Replace(":", ": ", StringComparison.Ordinal), page.RootElement.GetProperty("items")[0].GetProperty("data").GetRawText());
+    }
+
+    // Finding 3: 4 KiB of 9e999 became 366 KB in each recipient's row.
+    [Fact]
+    public async Task Notification_data_that_jsonb_would_write_out_beyond_8_KiB_is_400_and_nothing_is_enqueued()
+    {
+        var admin = await TestAccounts.SignUpAdminAsync(_client, service.ConnectionString);
+        var data = "{\"n\":[" + string.Join(",", Enumerable.Repeat("9e999", 600)) + "]}";
+        var title = "Amplified " + Guid.NewGuid().ToString("N");
+
+        var response = await _client.SendAsync(HttpMethod.Post, "/api/admin/notifications",
+            RawJson.Content($$"""{"allUsers": true, "title": "{{title}}", "body": "x", "data": {{data}}}"""), admin.AccessToken);
+
+        var problem = await ProblemResponses.AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("data", out _));
+        await using var connection = new NpgsqlConnection(service.ConnectionString);
+        Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM jobs WHERE payload::text LIKE '%' || @Title || '%'", new { Title = title }));
+    }
+
+    // Finding 5: credentials in the URL were read, and a query value overrode the body.
+    [Fact]
+    public async Task Credentials_in_the_query_string_are_never_read()
+    {
+        var account = await TestAccounts.SignUpAsync(_client);
+        var query = $"?email={Uri.EscapeDataString(account.Email)}&password={Uri.EscapeDataString(account.Password)}";
+
+        var queryOnly = await _client.PostAsync("/api/auth/login" + query, RawJson.Content("{}"));
+        var queryOverBody = await _client.PostAsync("/api/auth/login" + query, RawJson.Fields(("email", account.Email), ("password", "a wrong password")));
+        var refresh = await _client.PostAsync("/api/auth/refresh?refreshToken=" + Uri.EscapeDataString(account.RefreshToken), RawJson.Content("{}"));
+        var fake = FakeUsers.Next();
+        var register = await _client.PostAsync(
+            $"/api/auth/register?email={Uri.EscapeDataString(fake.Email)}&password={Uri.EscapeDataString(fake.Password)}&displayName=Query", RawJson.Content("{}"));
+
+        await ProblemResponses.AssertProblemAsync(queryOnly, HttpStatusCode.BadRequest);
+        await ProblemResponses.AssertProblemAsync(queryOverBody, HttpStatusCode.Unauthorized);
+        await ProblemResponses.AssertProblemAsync(refresh, HttpStatusCode.BadRequest);
+        await ProblemResponses.AssertProblemAsync(register, HttpStatusCode.BadRequest);
+        Assert.Null(await UserTable.FindAsync(service.ConnectionString, fake.Email));
+    }
+
+    // Finding 6: ?olderThanMinutes= meant 0, and deleted every completed job.
+    [Fact]
+    public async Task An_empty_query_parameter_is_400_never_its_default()
+    {
+        var admin = await TestAccounts.SignUpAdminAsync(_client, service.ConnectionString);
+
+        var delete = await _client.SendAsync(HttpMethod.Delete, "/api/admin/queues/email/completed-jobs?olderThanMinutes=", new StringContent(""), admin.AccessToken);
+        var list = await _client.GetAsync("/api/notifications?pageSize=", admin.AccessToken);
+
+        var problem = await ProblemResponses.AssertProblemAsync(delete, HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("olderThanMinutes", out _));
+        await ProblemResponses.AssertProblemAsync(list, HttpStatusCode.BadRequest);
+    }
+
+    // Finding 7: error bodies carried System.Text.Json's exception text and the service's type names.
+    [Theory]
+    [InlineData("""{"displayName": 5}""")]
+    [InlineData("""{"displayName": "a", """)]
+    [InlineData("""[1, 2]""")]
+    [InlineData("""{"displayName": {"a": [1, {"b": tru}]}}""")]
+    [InlineData("\"just a string\"")]
+    public async Task An_error_body_has_a_fixed_message_without_parser_text_or_type_names(string body)
+    {
+        var account = await TestAccounts.SignUpAsync(_client);
+
+        var response = await _client.SendAsync(HttpMethod.Patch, "/api/users/me", RawJson.Content(body), account.AccessToken);
+        var list = await _client.GetAsync("/api/notifications?cursor=not-a-uuid&pageSize=many", account.AccessToken);
+
+        foreach (var answer in new[] { response, list })
+        {
+            var problem = (await ProblemResponses.AssertProblemAsync(answer, HttpStatusCode.BadRequest)).GetRawText();
+            Assert.DoesNotContain("MinimalBackend", problem, StringComparison.Ordinal);
+            Assert.DoesNotContain("System.", problem, StringComparison.Ordinal);
+            Assert.DoesNotContain("Int32", problem, StringComparison.Ordinal);
+            Assert.DoesNotContain("LineNumber", problem, StringComparison.Ordinal);
+            Assert.DoesNotContain("BytePosition", problem, StringComparison.Ordinal);
+            Assert.DoesNotContain("is an invalid", problem, StringComparison.Ordinal);
+        }
     }
 }

@@ -44,6 +44,49 @@ public sealed class HttpMetricsMiddlewareTests(ServiceFixture service) : IClassF
     }
 
     [Fact]
+    public async Task A_wrong_method_on_a_known_route_is_counted_under_that_route_as_405()
+    {
+        var before = await MetricsText.ScrapeAsync(_client);
+
+        var response = await _client.DeleteAsync("/api/auth/login");
+
+        var after = await MetricsText.ScrapeAsync(_client);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal(1, after.Value("http_requests_total", ("route", "/api/auth/login"), ("status", "405"), ("method", "DELETE"))
+            - before.Value("http_requests_total", ("route", "/api/auth/login"), ("status", "405"), ("method", "DELETE")));
+        Assert.Equal(0, after.Value("http_requests_total", ("route", "unmatched"), ("status", "405"), ("method", "DELETE")));
+    }
+
+    [Fact]
+    public async Task A_wrong_method_on_a_templated_route_names_the_template_and_prefers_a_literal_segment()
+    {
+        var before = await MetricsText.ScrapeAsync(_client);
+
+        await _client.PostAsync($"/api/users/{Guid.NewGuid()}", null);
+        await _client.PostAsync("/api/users/me", null);
+
+        var after = await MetricsText.ScrapeAsync(_client);
+        Assert.Equal(1, after.Value("http_requests_total", ("route", "/api/users/{id}"), ("status", "405"), ("method", "POST"))
+            - before.Value("http_requests_total", ("route", "/api/users/{id}"), ("status", "405"), ("method", "POST")));
+        Assert.Equal(1, after.Value("http_requests_total", ("route", "/api/users/me"), ("status", "405"), ("method", "POST"))
+            - before.Value("http_requests_total", ("route", "/api/users/me"), ("status", "405"), ("method", "POST")));
+    }
+
+    [Fact]
+    public async Task A_wrong_content_type_on_a_known_route_is_counted_under_that_route_as_415()
+    {
+        var before = await MetricsText.ScrapeAsync(_client);
+
+        var response = await _client.PostAsync("/api/auth/login", new StringContent("email=a&password=b", System.Text.Encoding.UTF8, "text/plain"));
+
+        var after = await MetricsText.ScrapeAsync(_client);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal(1, after.Value("http_requests_total", ("route", "/api/auth/login"), ("status", "415"), ("method", "POST"))
+            - before.Value("http_requests_total", ("route", "/api/auth/login"), ("status", "415"), ("method", "POST")));
+        Assert.Equal(0, after.Value("http_requests_total", ("route", "unmatched"), ("status", "415"), ("method", "POST")));
+    }
+
+    [Fact]
     public async Task A_thousand_distinct_random_paths_add_no_series()
     {
         await _client.GetAsync("/warm-up/" + Guid.NewGuid());

@@ -28,7 +28,8 @@ public static partial class AlertOperands
         yield return expression[start..];
     }
 
-    [GeneratedRegex(@"\s(and|or|unless)\s")]
+    // With its vector matching, if any: "and on (instance)" joins two operands as "and" does.
+    [GeneratedRegex(@"\s(and|or|unless)(\s+(on|ignoring)\s*\([^)]*\))?\s")]
     private static partial Regex SetOperator();
 
     [GeneratedRegex(@"\s*(==|!=|>=|<=|>|<)\s*-?[0-9.]+\s*$")]

@@ -116,11 +116,41 @@ public sealed partial class GrafanaDashboardTests
             }
         }
 
-        Assert.Equal(["Service health", "Auth", "Queues", ".NET runtime"], rows.Keys);
-        Assert.Equal(["Instances up", "PostgreSQL ready"], rows["Service health"]);
+        Assert.Equal(["Service health", "Auth", "Queues", ".NET runtime", "Service level objectives"], rows.Keys);
+        Assert.Equal(["Instances up", "PostgreSQL ready", "PostgreSQL listener", "Build"], rows["Service health"]);
         Assert.Equal(["Registrations per hour", "Login failure %", "Login attempts"], rows["Auth"]);
         Assert.Equal(["Queue backlog", "Job duration p95"], rows["Queues"]);
         Assert.Equal(["CPU", "Working set", "GC heap", "Thread-pool queue length", "GC pause time"], rows[".NET runtime"]);
+        Assert.Equal(["Availability error budget left", "Latency error budget left", "Availability burn rate", "Latency burn rate"], rows["Service level objectives"]);
+    }
+
+    [Fact]
+    public void The_latency_panels_show_exemplars_that_link_to_the_tracing_datasource()
+    {
+        foreach (var title in new[] { "HTTP Request Duration", "Job duration p95" })
+        {
+            var panel = Assert.Single(Charts, p => p.GetProperty("title").GetString() == title);
+            Assert.All(Targets(panel), t => Assert.True(t.GetProperty("exemplar").GetBoolean(), $"{title} hides its exemplars"));
+        }
+        var prometheus = (YamlMappingNode)((YamlSequenceNode)Yaml.Load(Path.Combine(RepositoryRoot.Path, "ops", "grafana", "provisioning", "datasources", "prometheus.yml"))["datasources"]).Single();
+        var link = (YamlMappingNode)((YamlSequenceNode)((YamlMappingNode)prometheus["jsonData"])["exemplarTraceIdDestinations"]).Single();
+        var tracing = (YamlMappingNode)((YamlSequenceNode)Yaml.Load(Path.Combine(RepositoryRoot.Path, "ops", "grafana", "provisioning", "datasources", "tracing.yml"))["datasources"]).Single();
+        Assert.Equal("trace_id", Yaml.Scalar(link["name"]));
+        Assert.Equal(Yaml.Scalar(tracing["uid"]), Yaml.Scalar(link["datasourceUid"]));
+        Assert.Equal("jaeger", Yaml.Scalar(tracing["type"]));
+    }
+
+    [Fact]
+    public void The_SLO_panels_read_the_recorded_ratios_and_the_budgets_of_the_alert_rules()
+    {
+        var recorded = AlertRules.LoadRecordingRules().Select(r => r.Name).ToHashSet();
+        var slo = Charts.Where(p => p.GetProperty("title").GetString()!.Contains("budget", StringComparison.Ordinal)
+            || p.GetProperty("title").GetString()!.Contains("burn rate", StringComparison.Ordinal)).SelectMany(Targets).Select(t => t.GetProperty("expr").GetString()!).ToList();
+
+        Assert.Equal(7, slo.Count);
+        Assert.All(slo, q => Assert.Subset(recorded, PromQl.MetricNames(q).ToHashSet()));
+        Assert.All(slo.Where(q => q.Contains("slo:http_errors", StringComparison.Ordinal)), q => Assert.Contains("/ 0.005", q, StringComparison.Ordinal));
+        Assert.All(slo.Where(q => q.Contains("slo:http_slow_requests", StringComparison.Ordinal)), q => Assert.Contains("/ 0.01", q, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -130,7 +160,9 @@ public sealed partial class GrafanaDashboardTests
         {
             var selectors = Selectors().Matches(expression);
             Assert.NotEmpty(selectors);
-            Assert.All(selectors, s => Assert.StartsWith("{" + Selector, s.Value, StringComparison.Ordinal));
+            // The SLO ratios are recorded per job, across instances: an objective is the service's, not one instance's.
+            Assert.All(selectors, s => Assert.StartsWith(expression.StartsWith("1 - slo:", StringComparison.Ordinal) || expression.StartsWith("slo:", StringComparison.Ordinal)
+                ? "{job=\"minimal-backend\"}" : "{" + Selector, s.Value, StringComparison.Ordinal));
         }
     }
 

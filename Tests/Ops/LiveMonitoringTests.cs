@@ -38,6 +38,17 @@ public sealed class LiveMonitoringTests(LiveMonitoringTests.MonitoredService ser
         await AssertEveryQueryReturnsDataAsync([.. alerts.SelectMany(a => AlertOperands.MeasuredQuantities(a.Expression)).Distinct()]);
     }
 
+    [Theory]
+    [InlineData("http_request_duration_seconds_bucket")]
+    [InlineData("queue_job_duration_seconds_bucket")]
+    public async Task The_latency_histograms_exemplars_are_stored_and_queryable_by_trace_id(string bucket)
+    {
+        var traceIds = await Eventually.UntilAsync(() => service.Prometheus.ExemplarTraceIdsAsync($"{bucket}{{job=\"minimal-backend\"}}"),
+            ids => ids.Count > 0, $"exemplars of {bucket}");
+
+        Assert.All(traceIds, id => Assert.Matches("^[0-9a-f]{32}$", id));
+    }
+
     [Fact]
     public async Task The_traffic_s_errors_set_the_error_rate_alert_off()
     {
@@ -109,6 +120,8 @@ public sealed class LiveMonitoringTests(LiveMonitoringTests.MonitoredService ser
                 ["HealthCheckPublisher:Delay"] = "00:00:00",
                 ["HealthCheckPublisher:Period"] = "00:00:01",
                 ["Jobs:WaitingGaugeSeconds"] = "1",
+                // Every request and job sampled, so their exemplars carry trace ids (none is exported: no endpoint).
+                ["OTEL_TRACES_SAMPLER"] = "always_on",
             });
             Traffic = new MonitoringTraffic(_host, _database.ConnectionString);
             Prometheus = await PrometheusServer.StartAsync(_host.BaseAddress.Authority);

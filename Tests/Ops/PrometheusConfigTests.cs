@@ -44,6 +44,26 @@ public sealed class PrometheusConfigTests : IDisposable
     }
 
     [Fact]
+    public async Task With_an_Alertmanager_running_the_local_config_sends_it_the_alerts_and_passes_promtool_check_config()
+    {
+        await ProcessRunner.RunCheckedAsync("bash", "-c", """. "$1" && PROM_DIR="$2" AM_PID=1 AM_PORT=19093 prom_write_config "$3" "$4" """, "_",
+            Library, _directory, "127.0.0.1:3000", Path.Combine(PrometheusDirectory, "alerts.yml"));
+        var path = Path.Combine(_directory, "prometheus.yml");
+
+        await PromtoolPassesAsync("check", "config", path);
+        var alertmanagers = (YamlSequenceNode)((YamlMappingNode)Yaml.Load(path)["alerting"])["alertmanagers"];
+        Assert.Equal(["127.0.0.1:19093"], Targets((YamlMappingNode)alertmanagers[0]));
+    }
+
+    [Fact]
+    public async Task Without_an_Alertmanager_the_local_config_has_no_alerting_section()
+    {
+        var config = Yaml.Load(await WriteLocalConfigAsync("127.0.0.1:3000", "", ""));
+
+        Assert.False(config.Children.ContainsKey("alerting"));
+    }
+
+    [Fact]
     public async Task With_credentials_the_local_config_scrapes_with_basic_auth_from_a_file_only_its_owner_reads()
     {
         var config = Yaml.Load(await WriteLocalConfigAsync("127.0.0.1:9464", "prometheus", "s3cret"));
@@ -93,7 +113,7 @@ public sealed class PrometheusConfigTests : IDisposable
     {
         var output = await PromtoolPassesAsync("check", "rules", Path.Combine(PrometheusDirectory, "alerts.yml"));
 
-        Assert.Contains($"{AlertRules.Load().Count} rules found", output, StringComparison.Ordinal);
+        Assert.Contains($"{AlertRules.Load().Count + AlertRules.LoadRecordingRules().Count} rules found", output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using MinimalBackend.Tests.Support;
@@ -6,14 +7,15 @@ using MinimalBackend.Tests.Support;
 namespace MinimalBackend.Tests.Ops;
 
 // The README's first command, run the way a newcomer runs it: no database configured, so it creates a
-// PostgreSQL cluster, starts it, the service and (the prometheus package being installed) a Prometheus
-// scraping the service; Ctrl-C (SIGINT to the terminal's process group) stops all three.
+// PostgreSQL cluster, starts it, the service, a Prometheus scraping the service and an Alertmanager beside
+// it (the packages being installed); Ctrl-C (SIGINT to the terminal's process group) stops them all.
 public sealed class RunScriptTests : IDisposable
 {
     private readonly string _dataDirectory = Directory.CreateTempSubdirectory("minimal-backend-run-").FullName;
     private readonly int _postgresPort = LocalNetwork.FreePort();
     private readonly int _appPort = LocalNetwork.FreePort();
     private readonly int _prometheusPort = LocalNetwork.FreePort();
+    private readonly int _alertmanagerPort = LocalNetwork.FreePort();
 
     public RunScriptTests()
     {
@@ -24,16 +26,31 @@ public sealed class RunScriptTests : IDisposable
     public void Dispose() => Directory.Delete(_dataDirectory, recursive: true);
 
     [Fact]
-    public async Task Run_starts_postgres_the_service_and_prometheus_Ctrl_C_stops_them_and_a_second_run_reuses_the_data()
+    public async Task Run_starts_postgres_the_service_prometheus_and_alertmanager_Ctrl_C_stops_them_and_a_second_run_reuses_the_data()
     {
-        var first = await RunUntilReadyThenInterruptAsync(whileRunning: PrometheusScrapesTheServiceWithTheAlertRulesAsync);
+        var first = await RunUntilReadyThenInterruptAsync(whileRunning: async () =>
+        {
+            await PrometheusScrapesTheServiceWithTheAlertRulesAsync();
+            await PrometheusSendsAlertsToTheAlertmanagerAsync();
+            await AWelcomeEmailLandsUnderTheDataDirectoryAsync();
+        });
         Assert.Contains("Creating a PostgreSQL cluster", first, StringComparison.Ordinal);
-        Assert.Contains($"Prometheus: http://127.0.0.1:{_prometheusPort}", first, StringComparison.Ordinal);
+        // The start-up ends with where everything is.
+        Assert.Contains($"API           http://127.0.0.1:{_appPort}/api/info", first, StringComparison.Ordinal);
+        Assert.Contains($"API docs      http://127.0.0.1:{_appPort}/docs", first, StringComparison.Ordinal);
+        Assert.Contains($"Queue board   http://127.0.0.1:{_appPort}/admin/queues", first, StringComparison.Ordinal);
+        Assert.Contains($"Metrics       http://127.0.0.1:{_appPort}/metrics", first, StringComparison.Ordinal);
+        Assert.Contains($"Prometheus    http://127.0.0.1:{_prometheusPort}", first, StringComparison.Ordinal);
+        Assert.Contains($"Alertmanager  http://127.0.0.1:{_alertmanagerPort}", first, StringComparison.Ordinal);
+        Assert.Contains($"Emails        {Path.Combine(_dataDirectory, "mail")}", first, StringComparison.Ordinal);
+        Assert.Contains("docker compose up -d", first, StringComparison.Ordinal);
         Assert.Contains("Stopping Prometheus", first, StringComparison.Ordinal);
+        Assert.Contains("Stopping Alertmanager", first, StringComparison.Ordinal);
         Assert.Contains("Stopping PostgreSQL", first, StringComparison.Ordinal);
         Assert.False(LocalNetwork.IsListening(_appPort), "the service still listens after Ctrl-C");
         Assert.False(LocalNetwork.IsListening(_postgresPort), "PostgreSQL still listens after Ctrl-C");
         Assert.False(LocalNetwork.IsListening(_prometheusPort), "Prometheus still listens after Ctrl-C");
+        Assert.False(LocalNetwork.IsListening(_alertmanagerPort), "Alertmanager still listens after Ctrl-C");
         Assert.True(Directory.Exists(Path.Combine(_dataDirectory, "prometheus", "data")), "Prometheus keeps its data under DATA_DIR");
 
         var second = await RunUntilReadyThenInterruptAsync();
@@ -52,6 +69,85 @@ public sealed class RunScriptTests : IDisposable
         Assert.False(LocalNetwork.IsListening(_appPort), "the service still listens after Ctrl-C");
         Assert.False(LocalNetwork.IsListening(_postgresPort), "PostgreSQL still listens after Ctrl-C");
         Assert.DoesNotContain(Process.GetProcesses(), p => SafeCommandLine(p).Contains(_dataDirectory, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Ctrl_C_while_the_demo_waits_for_the_service_stops_everything_and_a_second_demo_seeds_no_users()
+    {
+        var (first, firstExit, session) = await RunThenInterruptAsync(["--demo"], interruptWhen: WaitingForTheService);
+
+        // The signal ends the script (130: interrupted) after its cleanup, instead of carrying on to start
+        // the demo traffic with nothing left to stop it.
+        Assert.True(firstExit == 130, $"ops/run exited with {firstExit}:\n{first}");
+        Assert.Contains("Seeded 200 users", first, StringComparison.Ordinal);
+        Assert.Empty(ProcessesOfSession(session));
+        Assert.False(LocalNetwork.IsListening(_appPort), "the service still listens after Ctrl-C");
+        Assert.False(LocalNetwork.IsListening(_prometheusPort), "Prometheus still listens after Ctrl-C");
+        Assert.False(LocalNetwork.IsListening(_alertmanagerPort), "Alertmanager still listens after Ctrl-C");
+        Assert.False(LocalNetwork.IsListening(_postgresPort), "PostgreSQL still listens after Ctrl-C");
+        Assert.DoesNotContain(Process.GetProcesses(), p => SafeCommandLine(p).Contains(_dataDirectory, StringComparison.Ordinal));
+
+        var (second, secondExit, _) = await RunThenInterruptAsync(["--demo"], interruptWhen: WaitingForTheService);
+
+        Assert.True(secondExit == 130, $"ops/run exited with {secondExit}:\n{second}");
+        // The 200 seeded users and the demo administrator: the second run adds none.
+        Assert.Contains("There are already 201 users; seeded none.", second, StringComparison.Ordinal);
+        Assert.DoesNotContain("Seeded ", second, StringComparison.Ordinal);
+    }
+
+    private static bool StartUpEnded(string output) => output.Contains("MinimalBackend is running.", StringComparison.Ordinal);
+
+    private static bool WaitingForTheService(string output) => output.Contains("Waiting for http://", StringComparison.Ordinal);
+
+    private async Task AWelcomeEmailLandsUnderTheDataDirectoryAsync()
+    {
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_appPort}") };
+        var email = $"run-script-{Guid.NewGuid():N}@example.com";
+        using var response = await client.PostAsJsonAsync("/api/auth/register", new { email, password = "a long enough password", displayName = "Run Script" });
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+
+        var mail = Path.Combine(_dataDirectory, "mail");
+        await Eventually.UntilAsync(
+            () => Task.FromResult(Directory.Exists(mail) && Directory.EnumerateFiles(mail, "*.eml").Any(f => File.ReadAllText(f).Contains(email, StringComparison.Ordinal))),
+            found => found, $"the welcome email to {email} in {mail}");
+    }
+
+    private async Task PrometheusSendsAlertsToTheAlertmanagerAsync()
+    {
+        using var prometheus = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_prometheusPort}") };
+        await Eventually.UntilAsync(() => prometheus.GetStringAsync("/api/v1/alertmanagers"),
+            body => body.Contains($"http://127.0.0.1:{_alertmanagerPort}/api/v2/alerts", StringComparison.Ordinal),
+            "the Alertmanager among Prometheus's active Alertmanagers");
+        using var alertmanager = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_alertmanagerPort}") };
+        // The committed config, rendered: the receivers by severity.
+        var status = await alertmanager.GetStringAsync("/api/v2/status");
+        Assert.Contains("receiver: critical", status, StringComparison.Ordinal);
+    }
+
+    // The processes of a session (the one setsid gave ops/run), from /proc: what Ctrl-C left behind.
+    private static List<string> ProcessesOfSession(int session)
+    {
+        var found = new List<string>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                // pid (comm) state ppid pgrp session ...; comm may hold spaces and parentheses.
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (fields[3] == session.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                {
+                    found.Add($"{Path.GetFileName(directory)}: {File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ')}");
+                }
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+        return found;
     }
 
     private async Task EveryDashboardQueryHasDataAsync()
@@ -121,7 +217,12 @@ public sealed class RunScriptTests : IDisposable
     private async Task<string> RunUntilReadyThenInterruptAsync(Func<Task>? whileRunning = null) =>
         await RunUntilReadyThenInterruptAsync([], whileRunning);
 
-    private async Task<string> RunUntilReadyThenInterruptAsync(string[] arguments, Func<Task>? whileRunning = null)
+    private async Task<string> RunUntilReadyThenInterruptAsync(string[] arguments, Func<Task>? whileRunning = null) =>
+        (await RunThenInterruptAsync(arguments, interruptWhen: null, whileRunning)).Output;
+
+    // Runs ops/run in a session of its own, then sends Ctrl-C once the service is ready and whileRunning is done,
+    // or as soon as its output satisfies interruptWhen. Returns the output, the exit code and the session id.
+    private async Task<(string Output, int ExitCode, int Session)> RunThenInterruptAsync(string[] arguments, Func<string, bool>? interruptWhen, Func<Task>? whileRunning = null)
     {
         var start = new ProcessStartInfo("setsid", ["bash", "ops/run", .. arguments])
         {
@@ -135,6 +236,8 @@ public sealed class RunScriptTests : IDisposable
         start.Environment["POSTGRES_PORT"] = _postgresPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["URLS"] = $"http://127.0.0.1:{_appPort}";
         start.Environment["PROMETHEUS_PORT"] = _prometheusPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["ALERTMANAGER_PORT"] = _alertmanagerPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment.Remove("Email__PickupDirectory");
 
         var output = new StringBuilder();
         using var process = new Process { StartInfo = start };
@@ -145,12 +248,13 @@ public sealed class RunScriptTests : IDisposable
         process.BeginErrorReadLine();
         try
         {
-            if (!await LocalNetwork.WaitUntilReadyAsync(new Uri($"http://127.0.0.1:{_appPort}"), () => process.HasExited, TimeSpan.FromMinutes(3)))
+            // By default, once the start-up has ended with its block of addresses.
+            await Eventually.UntilAsync(() => Task.FromResult((Output: Snapshot(), process.HasExited)),
+                seen => seen.HasExited || (interruptWhen ?? StartUpEnded)(seen.Output), "the moment to press Ctrl-C", TimeSpan.FromMinutes(5));
+            Assert.False(process.HasExited, $"ops/run ended before the moment to press Ctrl-C:\n{Snapshot()}");
+            if (interruptWhen is null && !await LocalNetwork.WaitUntilReadyAsync(new Uri($"http://127.0.0.1:{_appPort}"), () => process.HasExited, TimeSpan.FromMinutes(1)))
             {
-                lock (output)
-                {
-                    Assert.Fail($"ops/run did not get the service ready:\n{output}");
-                }
+                Assert.Fail($"ops/run did not get the service ready:\n{Snapshot()}");
             }
             // A failed check still ends with Ctrl-C, so the cluster and Prometheus are not left running.
             var check = whileRunning is null ? Task.CompletedTask : whileRunning();
@@ -168,9 +272,14 @@ public sealed class RunScriptTests : IDisposable
                 process.Kill(entireProcessTree: true);
             }
         }
-        lock (output)
+        return (Snapshot(), process.ExitCode, process.Id);
+
+        string Snapshot()
         {
-            return output.ToString();
+            lock (output)
+            {
+                return output.ToString();
+            }
         }
     }
 }

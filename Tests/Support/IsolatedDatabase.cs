@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using MinimalBackend.Metrics;
 using Prometheus;
 
 namespace MinimalBackend.Tests.Support;
@@ -12,7 +13,7 @@ namespace MinimalBackend.Tests.Support;
 public sealed class IsolatedDatabase : IAsyncDisposable
 {
     private readonly IAsyncDisposable? _cleanup;
-    private readonly CollectorRegistry _registry = Prometheus.Metrics.NewCustomRegistry();
+    private readonly CollectorRegistry _registry = MetricsRegistration.CreateRegistry();
 
     private IsolatedDatabase(string connectionString, IAsyncDisposable? cleanup)
     {

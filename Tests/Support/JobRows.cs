@@ -8,11 +8,13 @@ public sealed record JobRow(long Id, string Queue, string Type, string State, in
 
 /// <summary>
 /// A job row written straight into the table, in any state, for tests of what operators see. Times are relative to
-/// the database's clock; <see cref="RunIn"/> in the future keeps a failed job from being retried meanwhile.
+/// the database's clock; <see cref="RunIn"/> in the future keeps a failed job from being retried meanwhile. An active
+/// job's lease runs out <see cref="LeaseExpiresIn"/> from now (an hour by default).
 /// </summary>
 public sealed record NewJobRow(
     string Queue, string Type, string State, string Payload = "{}", int Attempts = 0, int MaxAttempts = 3, string? LastError = null,
-    TimeSpan? CreatedAgo = null, TimeSpan? FinishedAgo = null, TimeSpan? FailedAgo = null, TimeSpan? RunIn = null, string? LeaseOwner = null);
+    TimeSpan? CreatedAgo = null, TimeSpan? FinishedAgo = null, TimeSpan? FailedAgo = null, TimeSpan? RunIn = null, string? LeaseOwner = null,
+    TimeSpan? LeaseExpiresIn = null);
 
 /// <summary>The jobs table as an operator sees it, for the rows a test made.</summary>
 public static class JobRows
@@ -20,7 +22,7 @@ public static class JobRows
     /// <summary>
     /// Inserts jobs as they would be after their history: started and finished times that fit their state, and an
     /// active job leased for an hour by <see cref="NewJobRow.LeaseOwner"/> (another instance, by default), so no
-    /// worker of the test touches it. Returns the ids in order.
+    /// worker of the test touches it (unless <see cref="NewJobRow.LeaseExpiresIn"/> says otherwise). Returns the ids in order.
     /// </summary>
     public static async Task<long[]> InsertAsync(string connectionString, params NewJobRow[] jobs)
     {
@@ -37,7 +39,7 @@ public static class JobRows
                         now() - make_interval(secs => @CreatedAgo), now() + make_interval(secs => @RunIn),
                         now() - make_interval(secs => @StartedAgo), now() - make_interval(secs => @FinishedAgo),
                         now() - make_interval(secs => @FailedAgo),
-                        CASE WHEN @State = 'active' THEN @LeaseOwner END, CASE WHEN @State = 'active' THEN now() + interval '1 hour' END)
+                        CASE WHEN @State = 'active' THEN @LeaseOwner END, CASE WHEN @State = 'active' THEN now() + make_interval(secs => @LeaseExpiresIn) END)
                 RETURNING id
                 """,
                 new
@@ -55,6 +57,7 @@ public static class JobRows
                     FinishedAgo = job.State is "completed" or "dead" ? (job.FinishedAgo ?? TimeSpan.Zero).TotalSeconds : (double?)null,
                     FailedAgo = job.FailedAgo?.TotalSeconds,
                     LeaseOwner = job.LeaseOwner ?? "another-instance:1:00000000",
+                    LeaseExpiresIn = (job.LeaseExpiresIn ?? TimeSpan.FromHours(1)).TotalSeconds,
                 }));
         }
         return [.. ids];

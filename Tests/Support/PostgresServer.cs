@@ -11,23 +11,26 @@ public sealed class PostgresServer : IAsyncDisposable
 {
     private readonly string _binDirectory;
     private readonly string _directory;
+    private readonly int _maxConnections;
 
     public int Port { get; }
 
     private string DataDirectory => Path.Combine(_directory, "data");
 
-    private PostgresServer(string binDirectory, string directory, int port)
+    private PostgresServer(string binDirectory, string directory, int port, int maxConnections)
     {
         _binDirectory = binDirectory;
         _directory = directory;
         Port = port;
+        _maxConnections = maxConnections;
     }
 
-    public static async Task<PostgresServer> StartNewAsync()
+    /// <summary>A new cluster; <paramref name="maxConnections"/> is its <c>max_connections</c> (superusers, as the tests connect, may use them all).</summary>
+    public static async Task<PostgresServer> StartNewAsync(int maxConnections = 300)
     {
         var binDirectory = FindBinDirectory();
         var directory = Directory.CreateTempSubdirectory("minimal-backend-pg-").FullName;
-        var server = new PostgresServer(binDirectory, directory, LocalNetwork.FreePort());
+        var server = new PostgresServer(binDirectory, directory, LocalNetwork.FreePort(), maxConnections);
         if (ProcessRunner.IsRoot)
         {
             await ProcessRunner.RunCheckedAsync("chown", "postgres:", directory);
@@ -52,7 +55,7 @@ public sealed class PostgresServer : IAsyncDisposable
     }
 
     public Task StartAsync() => AsOwnerAsync("pg_ctl", "-D", DataDirectory, "-l", Path.Combine(_directory, "server.log"), "-w", "-t", "60",
-        "-o", $"-c listen_addresses=127.0.0.1 -p {Port} -c unix_socket_directories='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+        "-o", $"-c listen_addresses=127.0.0.1 -p {Port} -c unix_socket_directories='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections={_maxConnections}",
         "start");
 
     public Task StopAsync() => AsOwnerAsync("pg_ctl", "-D", DataDirectory, "-m", "fast", "-w", "stop");

@@ -53,6 +53,8 @@ public sealed class PrometheusServer : IAsyncDisposable
             $"--config.file={Path.Combine(directory, "prometheus.yml")}",
             $"--storage.tsdb.path={Path.Combine(directory, "data")}",
             $"--web.listen-address=127.0.0.1:{port}",
+            // As ops/run and compose.yaml run it: the latency histograms' trace_id exemplars are kept.
+            "--enable-feature=exemplar-storage",
         ])
         {
             RedirectStandardOutput = true,
@@ -90,6 +92,18 @@ public sealed class PrometheusServer : IAsyncDisposable
             _ => [],
         };
         return new PromQlResult(query, null, values);
+    }
+
+    /// <summary>The trace ids of the exemplars Prometheus stored for a selector over the last hour (/api/v1/query_exemplars).</summary>
+    public async Task<IReadOnlyList<string>> ExemplarTraceIdsAsync(string selector)
+    {
+        var end = DateTimeOffset.UtcNow;
+        var start = end.AddHours(-1);
+        var uri = $"/api/v1/query_exemplars?query={Uri.EscapeDataString(selector)}&start={start.ToUnixTimeSeconds()}&end={end.ToUnixTimeSeconds() + 60}";
+        var body = JsonDocument.Parse(await _client.GetStringAsync(new Uri(uri, UriKind.Relative))).RootElement;
+        return [.. body.GetProperty("data").EnumerateArray()
+            .SelectMany(series => series.GetProperty("exemplars").EnumerateArray())
+            .Select(e => e.GetProperty("labels").TryGetProperty("trace_id", out var id) ? id.GetString()! : "")];
     }
 
     /// <summary>Prometheus's own view of the alert rules: name to state (inactive, pending, firing).</summary>

@@ -66,6 +66,12 @@ public sealed class SmtpTestServer : IAsyncDisposable
 
     public void RefuseHeld() => _store.RefuseHeld();
 
+    /// <summary>From now on every message is held like <see cref="HoldNextMessage"/>, until <see cref="RefuseHeld"/> refuses them all.</summary>
+    public void HoldEveryMessage() => _store.HoldEvery();
+
+    /// <summary>How many messages are being held right now.</summary>
+    public int Held => _store.HeldCount;
+
     public async ValueTask DisposeAsync()
     {
         _store.RefuseHeld();
@@ -80,6 +86,12 @@ public sealed class SmtpTestServer : IAsyncDisposable
         private readonly ConcurrentQueue<MimeMessage> _messages = new();
         private TaskCompletionSource? _held;
         private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private volatile bool _holdEvery;
+        private int _heldCount;
+
+        public int HeldCount => Volatile.Read(ref _heldCount);
+
+        public void HoldEvery() => _holdEvery = true;
 
         public IEnumerable<MimeMessage> Messages => _messages;
 
@@ -97,6 +109,13 @@ public sealed class SmtpTestServer : IAsyncDisposable
             {
                 held.SetResult();
                 await _release.Task;
+                return new SmtpResponse(SmtpReplyCode.TransactionFailed, "held by the test and refused");
+            }
+            if (_holdEvery && !_release.Task.IsCompleted)
+            {
+                Interlocked.Increment(ref _heldCount);
+                await _release.Task;
+                Interlocked.Decrement(ref _heldCount);
                 return new SmtpResponse(SmtpReplyCode.TransactionFailed, "held by the test and refused");
             }
             using var stream = new MemoryStream(buffer.ToArray());

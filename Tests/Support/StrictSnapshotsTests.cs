@@ -4,8 +4,14 @@ using Snapshooter.Xunit;
 
 namespace MinimalBackend.Tests.Support;
 
+// The strict-mode switch is a process-wide environment variable: flipping it while other classes run would make
+// their new snapshots fail for a moment, so this class runs alone, after the parallel ones.
+[Collection(nameof(StrictSnapshotsTests))]
 public sealed class StrictSnapshotsTests
 {
+    [CollectionDefinition(nameof(StrictSnapshotsTests), DisableParallelization = true)]
+    public sealed class RunsAlone;
+
     [Fact]
     public void In_strict_mode_a_missing_snapshot_fails_and_is_not_written()
     {

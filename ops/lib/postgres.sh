@@ -1,5 +1,7 @@
-# Helpers for a project-local PostgreSQL cluster. Sourced by ops/run and the benchmarks.
-# Needs: PG_DATA (cluster directory), PG_PORT. Sets PG_BIN, PG_PASSWORD, DATABASE_URL.
+# shellcheck shell=bash
+# The project-local PostgreSQL cluster, for every script that needs one: ops/run, ops/test (its binaries) and
+# the benchmarks. Most scripts need only pg_use_local_database and pg_stop_if_started; the smaller helpers
+# need PG_DATA (cluster directory) and PG_PORT, and set PG_BIN, PG_PASSWORD and DATABASE_URL.
 
 pg_find_bin() {
   local dir
@@ -7,7 +9,7 @@ pg_find_bin() {
     PG_BIN=$(pg_config --bindir)
     return 0
   fi
-  for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+  for dir in $(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V -r); do
     if [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ]; then PG_BIN=$dir; return 0; fi
   done
   if command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1; then
@@ -94,4 +96,40 @@ pg_create_database() {
     esac
   fi
   DATABASE_URL="Host=127.0.0.1;Port=$PG_PORT;Database=$name;Username=postgres;Password=$PG_PASSWORD"
+}
+
+# pg_use_local_database DIRECTORY PORT NAME [fresh]: the cluster in DIRECTORY (created on the first run),
+# started on 127.0.0.1:PORT unless it already runs there, and its database NAME (dropped first when the
+# fourth argument is "fresh"); exports ConnectionStrings__Postgres for it. PG_STARTED says whether this
+# call started the cluster, so that pg_stop_if_started leaves a cluster someone else started alone.
+pg_use_local_database() {
+  PG_DATA=$1
+  PG_PORT=$2
+  local name=$3 fresh=${4:-}
+  pg_find_bin
+  pg_prepare_dir
+  pg_init_if_missing
+  if pg_is_running; then
+    echo "PostgreSQL is already running from $PG_DATA; reusing it" >&2
+  else
+    echo "Starting PostgreSQL on 127.0.0.1:$PG_PORT" >&2
+    pg_start
+    PG_STARTED=true
+  fi
+  if [ "$fresh" = fresh ]; then
+    PGPASSWORD=$PG_PASSWORD PGOPTIONS="-c client_min_messages=warning" \
+      "$PG_BIN/dropdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres --if-exists "$name"
+  fi
+  pg_create_database "$name"
+  export ConnectionStrings__Postgres=$DATABASE_URL
+}
+
+PG_STARTED=false
+
+pg_stop_if_started() {
+  if [ "$PG_STARTED" = true ]; then
+    echo "Stopping PostgreSQL" >&2
+    pg_stop
+    PG_STARTED=false
+  fi
 }

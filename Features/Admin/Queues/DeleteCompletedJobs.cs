@@ -1,6 +1,5 @@
 using FastEndpoints;
 using FluentValidation;
-using MinimalBackend.Infrastructure.Jobs;
 using MinimalBackend.Infrastructure.Security;
 
 namespace MinimalBackend.Features.Admin.Queues;
@@ -23,7 +22,7 @@ public sealed class DeleteCompletedJobsValidator : Validator<DeleteCompletedJobs
 /// Deletes a queue's jobs that completed at least <c>olderThanMinutes</c> ago (0: all of them), before the
 /// automatic pruning after <c>Jobs:CompletedRetention</c> would.
 /// </summary>
-public sealed class DeleteCompletedJobsEndpoint(QueueAdministration queues, QueueAudit audit) : Endpoint<DeleteCompletedJobsRequest, DeletedJobsResponse>
+public sealed class DeleteCompletedJobsEndpoint(QueueDashboardData queues, QueueAudit audit) : Endpoint<DeleteCompletedJobsRequest, DeletedJobsResponse>
 {
     public override void Configure()
     {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using FastEndpoints;
 using MinimalBackend.Infrastructure.Jobs;
 using MinimalBackend.Infrastructure.Logging;
+using MinimalBackend.Infrastructure.OpenApi;
 
 namespace MinimalBackend.Features.Admin.Queues;
 
@@ -9,12 +10,12 @@ public sealed record GetJobRequest(string Queue, long Id);
 
 /// <summary>Everything about a job; secrets in its payload and error are masked (<see cref="JobSecrets"/>).</summary>
 public sealed record JobDetailsResponse(
-    long Id, string Queue, string Type, string State, int Attempts, int MaxAttempts, JsonElement Payload,
+    long Id, string Queue, string Type, [property: ClosedSet(typeof(JobStates))] string State, int Attempts, int MaxAttempts, JsonElement Payload,
     DateTime CreatedAt, DateTime RunAt, DateTime? StartedAt, DateTime? FinishedAt, DateTime? LastFailedAt,
     string? LeaseOwner, DateTime? LeaseExpiresAt, string? LastError);
 
 /// <summary>One job of a queue with its payload and whole last error; 404 when the queue has no such job.</summary>
-public sealed class GetJobEndpoint(QueueAdministration queues) : Endpoint<GetJobRequest, JobDetailsResponse>
+public sealed class GetJobEndpoint(QueueDashboardData queues) : Endpoint<GetJobRequest, JobDetailsResponse>
 {
     public override void Configure()
     {

@@ -1,5 +1,4 @@
 using FastEndpoints;
-using MinimalBackend.Infrastructure.Jobs;
 using MinimalBackend.Infrastructure.Logging;
 
 namespace MinimalBackend.Features.Admin.Queues;
@@ -17,7 +16,7 @@ public sealed record QueueSummary(
 public sealed record JobCounts(long Waiting, long Active, long Completed, long Failed, long Dead);
 
 /// <summary>Every queue's counts by state, its throughput and failures over the last 5 minutes, and its oldest waiting job's age.</summary>
-public sealed class GetQueueSummariesEndpoint(QueueAdministration queues) : EndpointWithoutRequest<QueueSummariesResponse>
+public sealed class GetQueueSummariesEndpoint(QueueDashboardData queues) : EndpointWithoutRequest<QueueSummariesResponse>
 {
     public override void Configure()
     {
@@ -30,17 +29,7 @@ public sealed class GetQueueSummariesEndpoint(QueueAdministration queues) : Endp
 
     public override async Task HandleAsync(CancellationToken ct)
     {
-        var states = await queues.ReadQueuesAsync(ct);
-        await Send.OkAsync(new QueueSummariesResponse([.. states.Select(Summarize)], QueueAdministration.CountLimit), ct);
-    }
-
-    private static QueueSummary Summarize(QueueState queue)
-    {
-        long Count(string state) => queue.Counts.GetValueOrDefault(state);
-        return new QueueSummary(
-            queue.Name, queue.Pause is not null, queue.Pause?.PausedAt, queue.Pause?.PausedBy,
-            new JobCounts(Count(JobStates.Waiting), Count(JobStates.Active), Count(JobStates.Completed), Count(JobStates.Failed), Count(JobStates.Dead)),
-            queue.CompletedRecently, queue.FailedRecently,
-            queue.OldestWaitingAgeSeconds is { } age ? (long)Math.Floor(age) : null);
+        var summaries = await queues.ReadQueuesAsync(ct);
+        await Send.OkAsync(new QueueSummariesResponse(summaries, QueueDashboardData.CountLimit), ct);
     }
 }

@@ -4,13 +4,15 @@ using FluentValidation;
 using MinimalBackend.Infrastructure.Http;
 using MinimalBackend.Infrastructure.Jobs;
 using MinimalBackend.Infrastructure.Logging;
+using MinimalBackend.Infrastructure.OpenApi;
 
 namespace MinimalBackend.Features.Admin.Queues;
 
-public sealed record ListJobsRequest(string Queue, string State, int PageSize = Paging.DefaultPageSize, string? Cursor = null);
+public sealed record ListJobsRequest(string Queue, [property: ClosedSet(typeof(JobStates))] string State, int PageSize = Paging.DefaultPageSize, string? Cursor = null);
 
 /// <summary>A page of jobs, newest first (the shared list envelope), and the queue and state it lists.</summary>
-public sealed record JobPageResponse(IReadOnlyList<JobListItem> Items, string? NextCursor, string Queue, string State) : ListPage<JobListItem>(Items, NextCursor);
+public sealed record JobPageResponse(IReadOnlyList<JobListItem> Items, string? NextCursor, string Queue, [property: ClosedSet(typeof(JobStates))] string State)
+    : ListPage<JobListItem>(Items, NextCursor);
 
 /// <summary>A job in a list: <c>lastError</c> is its first <see cref="ListJobsEndpoint.ErrorPreviewLength"/> characters (ending in … when cut); the job's detail has all of it.</summary>
 public sealed record JobListItem(
@@ -29,7 +31,7 @@ public sealed class ListJobsValidator : Validator<ListJobsRequest>
 }
 
 /// <summary>One queue's jobs in one state, newest first, a page at a time.</summary>
-public sealed class ListJobsEndpoint(QueueAdministration queues) : Endpoint<ListJobsRequest, JobPageResponse>
+public sealed class ListJobsEndpoint(QueueDashboardData queues) : Endpoint<ListJobsRequest, JobPageResponse>
 {
     public const int ErrorPreviewLength = 300;
 
@@ -54,9 +56,9 @@ public sealed class ListJobsEndpoint(QueueAdministration queues) : Endpoint<List
         // One more than the page, to learn whether another page follows without counting them all.
         var after = req.Cursor is null ? (long?)null : long.Parse(req.Cursor, CultureInfo.InvariantCulture);
         var jobs = await queues.ListJobsAsync(req.Queue, req.State, after, req.PageSize + 1, ErrorPreviewLength + 1, ct);
-        var (items, next) = Paging.Cut(jobs.Select(job => new JobListItem(
-            job.Id, job.Type, job.Attempts, job.MaxAttempts, job.CreatedAt, job.RunAt, job.StartedAt, job.FinishedAt,
-            JobSecrets.MaskText(Preview(job.LastError)))).ToList(), req.PageSize, job => job.Id.ToString(CultureInfo.InvariantCulture));
+        var (items, next) = Paging.Cut(
+            jobs.Select(job => job with { LastError = JobSecrets.MaskText(Preview(job.LastError)) }).ToList(),
+            req.PageSize, job => job.Id.ToString(CultureInfo.InvariantCulture));
         await Send.OkAsync(new JobPageResponse(items, next, req.Queue, req.State), ct);
     }
 

@@ -1,5 +1,4 @@
 using FastEndpoints;
-using MinimalBackend.Infrastructure.Jobs;
 using MinimalBackend.Infrastructure.Security;
 
 namespace MinimalBackend.Features.Admin.Queues;
@@ -13,7 +12,7 @@ public sealed record QueuePauseResponse(string Queue, bool Paused, DateTime? Pau
 /// Stops every instance from claiming the queue's jobs (running ones finish; enqueues go on and wait). Pausing
 /// a paused queue changes nothing and answers the same, with the first pause's time and admin.
 /// </summary>
-public sealed class PauseQueueEndpoint(QueueAdministration queues, QueueAudit audit) : Endpoint<PauseQueueRequest, QueuePauseResponse>
+public sealed class PauseQueueEndpoint(QueueDashboardData queues, QueueAudit audit) : Endpoint<PauseQueueRequest, QueuePauseResponse>
 {
     public override void Configure()
     {

@@ -1,6 +1,9 @@
 using FastEndpoints;
 using MinimalBackend.Features.Users;
 using MinimalBackend.Infrastructure.Jobs;
+using MinimalBackend.Infrastructure.OpenApi;
+
+[assembly: ApiTag("Admin", "Administrators only. The job queues: counts, jobs, retries, pauses.")]
 
 namespace MinimalBackend.Features.Admin.Queues;
 
@@ -8,10 +11,12 @@ public static class QueueDashboardModule
 {
     /// <summary>
     /// The queue dashboard: its page at <c>/admin/queues</c> and its JSON API under <c>/api/admin/queues</c>
-    /// (FastEndpoints finds both), over the jobs' operator API (<c>QueueAdministration</c>); this adds the audit log.
+    /// (FastEndpoints finds both), its SQL (<see cref="QueueDashboardData"/>, over the jobs engine's
+    /// <see cref="JobQueues"/>) and its audit log.
     /// </summary>
     public static WebApplicationBuilder AddQueueDashboard(this WebApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<QueueDashboardData>();
         builder.Services.AddSingleton<QueueAudit>();
         return builder;
     }
@@ -49,7 +54,7 @@ public sealed class QueueMustExist : IGlobalPreProcessor
         ArgumentNullException.ThrowIfNull(context);
         var http = context.HttpContext;
         if (http.Request.RouteValues.TryGetValue(RouteValue, out var value) && value is string queue
-            && !http.RequestServices.GetRequiredService<QueueAdministration>().IsKnownQueue(queue))
+            && !http.RequestServices.GetRequiredService<JobQueues>().Exists(queue))
         {
             await QueueProblems.UnknownQueue(queue).ExecuteAsync(http);
         }

@@ -1,5 +1,4 @@
 using FastEndpoints;
-using MinimalBackend.Infrastructure.Jobs;
 using MinimalBackend.Infrastructure.Security;
 
 namespace MinimalBackend.Features.Admin.Queues;
@@ -7,7 +6,7 @@ namespace MinimalBackend.Features.Admin.Queues;
 public sealed record ResumeQueueRequest(string Queue);
 
 /// <summary>Lets every instance claim the queue's jobs again, at once. Resuming a running queue changes nothing.</summary>
-public sealed class ResumeQueueEndpoint(QueueAdministration queues, QueueAudit audit) : Endpoint<ResumeQueueRequest, QueuePauseResponse>
+public sealed class ResumeQueueEndpoint(QueueDashboardData queues, QueueAudit audit) : Endpoint<ResumeQueueRequest, QueuePauseResponse>
 {
     public override void Configure()
     {

@@ -1,5 +1,4 @@
 using FastEndpoints;
-using MinimalBackend.Infrastructure.Jobs;
 using MinimalBackend.Infrastructure.Security;
 
 namespace MinimalBackend.Features.Admin.Queues;
@@ -9,7 +8,7 @@ public sealed record RetryDeadJobsRequest(string Queue);
 public sealed record RetriedJobsResponse(string Queue, int Retried);
 
 /// <summary>Runs every dead job of a queue again now, each with a fresh set of attempts.</summary>
-public sealed class RetryDeadJobsEndpoint(QueueAdministration queues, QueueAudit audit) : Endpoint<RetryDeadJobsRequest, RetriedJobsResponse>
+public sealed class RetryDeadJobsEndpoint(QueueDashboardData queues, QueueAudit audit) : Endpoint<RetryDeadJobsRequest, RetriedJobsResponse>
 {
     public override void Configure()
     {

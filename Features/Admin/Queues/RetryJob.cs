@@ -1,18 +1,19 @@
 using FastEndpoints;
 using MinimalBackend.Infrastructure.Jobs;
+using MinimalBackend.Infrastructure.OpenApi;
 using MinimalBackend.Infrastructure.Security;
 
 namespace MinimalBackend.Features.Admin.Queues;
 
 public sealed record RetryJobRequest(string Queue, long Id);
 
-public sealed record RetriedJobResponse(long Id, string Queue, string StateBefore, string State);
+public sealed record RetriedJobResponse(long Id, string Queue, [property: ClosedSet(typeof(JobStates))] string StateBefore, [property: ClosedSet(typeof(JobStates))] string State);
 
 /// <summary>
 /// Runs a failed or dead job again now, with a fresh set of attempts; 409 for a job in any other state
 /// (waiting and active jobs run anyway, completed ones ran).
 /// </summary>
-public sealed class RetryJobEndpoint(QueueAdministration queues, QueueAudit audit) : Endpoint<RetryJobRequest, RetriedJobResponse>
+public sealed class RetryJobEndpoint(QueueDashboardData queues, QueueAudit audit) : Endpoint<RetryJobRequest, RetriedJobResponse>
 {
     public override void Configure()
     {

@@ -94,6 +94,27 @@ public sealed class AuthRateLimitsTests(DatabaseFixture database)
         Assert.Equal(HttpStatusCode.OK, (await LoginAsync(client, account.Email, account.Password)).StatusCode);
     }
 
+    [Fact]
+    public async Task Unicode_spellings_of_a_locked_email_are_locked_too()
+    {
+        // Time stands still: the window cannot pass, however slow the machine is.
+        await using var host = Host(perClientAddress: 1000, perEmail: 2, new FakeTimeProvider(DateTimeOffset.UtcNow));
+        using var client = host.CreateSocketClient();
+        var fake = FakeUsers.Next();
+        var email = "kid" + fake.Email;
+        await client.PostAsJsonAsync("/api/auth/register", new { email, password = fake.Password, displayName = fake.DisplayName });
+        await LoginAsync(client, email, "wrong password");
+        await LoginAsync(client, email, "wrong password");
+
+        // The Kelvin sign, a fullwidth k and upper case all reach the same account under the identity rule.
+        var spellings = new[] { "\u212Aid" + fake.Email, "\uFF4Bid" + fake.Email, "KID" + fake.Email.ToUpperInvariant() };
+        foreach (var spelling in spellings)
+        {
+            var response = await LoginAsync(client, spelling, fake.Password);
+            await ProblemResponses.AssertProblemAsync(response, HttpStatusCode.TooManyRequests);
+        }
+    }
+
     private ServiceHost Host(int perClientAddress, int perEmail, FakeTimeProvider? time = null) => new(database.ConnectionString, new Dictionary<string, string?>
     {
         ["Auth:RateLimits:Window"] = Window.ToString(),

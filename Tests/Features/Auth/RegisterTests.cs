@@ -59,6 +59,32 @@ public sealed class RegisterTests(ServiceFixture service) : IClassFixture<Servic
         Assert.Equal(((byte)1, 2u, 1000u, 16u), UserTable.HashHeader(firstHash));
     }
 
+    [Theory]
+    [InlineData("\u212A")]
+    [InlineData("\uFF4B")]
+    public async Task A_compatibility_spelling_of_a_taken_email_is_409(string kelvinOrFullwidthK)
+    {
+        var fake = FakeUsers.Next();
+        var email = "k" + fake.Email;
+        await _client.PostAsJsonAsync("/api/auth/register", new { email, password = fake.Password, displayName = fake.DisplayName });
+
+        var response = await _client.PostAsJsonAsync("/api/auth/register", new { email = kelvinOrFullwidthK + fake.Email, password = "another password", displayName = "Someone Else" });
+
+        await ProblemResponses.AssertProblemAsync(response, HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task An_upper_case_letter_outside_A_to_Z_is_400_saying_to_write_it_in_lower_case()
+    {
+        var fake = FakeUsers.Next();
+
+        var response = await _client.PostAsJsonAsync("/api/auth/register", new { email = "\u0130" + fake.Email, password = fake.Password, displayName = fake.DisplayName });
+
+        var problem = await ProblemResponses.AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Contains("lower case", problem.GetProperty("errors").GetProperty("email")[0].GetString(), StringComparison.Ordinal);
+        Assert.Null(await UserTable.FindAsync(service.ConnectionString, "\u0130" + fake.Email));
+    }
+
     [Fact]
     public async Task Duplicate_email_in_other_case_is_409()
     {

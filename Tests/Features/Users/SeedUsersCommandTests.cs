@@ -33,6 +33,27 @@ public sealed class SeedUsersCommandTests(DatabaseFixture database)
     }
 
     [Fact]
+    public async Task Seed_with_a_total_adds_only_the_users_missing_and_none_the_second_time()
+    {
+        var (connectionString, cleanup) = await database.CreateEmptyDatabaseAsync();
+        await using var _ = cleanup;
+        await using var connection = new NpgsqlConnection(connectionString);
+
+        var first = await ServiceProcess.RunToExitAsync(connectionString, "Development", ["seed", "--users", "30"]);
+        Assert.True(first.ExitCode == 0, first.Output);
+        var topUp = await ServiceProcess.RunToExitAsync(connectionString, "Development", ["seed", "--total", "50"]);
+        Assert.True(topUp.ExitCode == 0, topUp.Output);
+        Assert.Contains("Seeded 20 users in ", topUp.Output, StringComparison.Ordinal);
+        Assert.Equal(50, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM users"));
+
+        var again = await ServiceProcess.RunToExitAsync(connectionString, "Development", ["seed", "--total", "50"]);
+
+        Assert.True(again.ExitCode == 0, again.Output);
+        Assert.Contains("There are already 50 users; seeded none.", again.Output, StringComparison.Ordinal);
+        Assert.Equal(50, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM users"));
+    }
+
+    [Fact]
     public async Task Seed_refuses_to_run_in_Production()
     {
         var (connectionString, cleanup) = await database.CreateEmptyDatabaseAsync();
@@ -48,10 +69,12 @@ public sealed class SeedUsersCommandTests(DatabaseFixture database)
 
     [Theory]
     [InlineData("--users", "0")]
+    [InlineData("--total", "0")]
     [InlineData("--people", "10")]
-    public async Task A_bad_option_is_a_usage_error(string option, string value)
+    [InlineData("--users", "10", "--total", "10")]
+    public async Task A_bad_option_is_a_usage_error(params string[] options)
     {
-        var result = await ServiceProcess.RunToExitAsync(database.ConnectionString, "Development", ["seed", option, value]);
+        var result = await ServiceProcess.RunToExitAsync(database.ConnectionString, "Development", ["seed", .. options]);
 
         Assert.Equal(64, result.ExitCode);
         Assert.Contains("Usage: seed", result.Output, StringComparison.Ordinal);

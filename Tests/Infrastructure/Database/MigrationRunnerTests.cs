@@ -1,6 +1,7 @@
 using System.Net;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
+using MinimalBackend.Features.Users;
 using MinimalBackend.Infrastructure.Database;
 using MinimalBackend.Tests.Support;
 using Npgsql;
@@ -33,6 +34,35 @@ public sealed class MigrationRunnerTests(DatabaseFixture database)
         using var secondClient = second.CreateSocketClient();
         Assert.Equal(HttpStatusCode.OK, (await firstClient.GetAsync("/health/ready")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await secondClient.GetAsync("/health/ready")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Migration_0006_keys_existing_accounts_by_the_email_identity_rule_and_the_earliest_keeps_a_shared_address()
+    {
+        await using var scratch = await ScratchDatabase.CreateAsync(database);
+        await scratch.Runner.ApplyAsync(Migration.Embedded.Where(m => string.CompareOrdinal(m.Id, "0006") < 0), CancellationToken.None);
+        await using (var connection = new NpgsqlConnection(scratch.ConnectionString))
+        {
+            // Two accounts under lower(email) (a fullwidth k is not lower-cased), one under the rule.
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO users (email, password_hash, display_name, created_at) VALUES
+                    ('Ann@Example.COM', 'h', 'Ann', now() - interval '3 days'),
+                    ('kate@example.com', 'h', 'Kate', now() - interval '2 days'),
+                    (@Imposter, 'h', 'Imposter', now() - interval '1 day')
+                """,
+                new { Imposter = "\uFF4Bate@example.com" });
+        }
+
+        await scratch.Runner.ApplyAsync(Migration.Embedded, CancellationToken.None);
+
+        await using var after = new NpgsqlConnection(scratch.ConnectionString);
+        await after.OpenAsync();
+        var keys = (await after.QueryAsync<(string DisplayName, string EmailKey, bool Shadowed)>(
+            "SELECT display_name, email_key, email_key_shadowed FROM users ORDER BY created_at")).ToList();
+        Assert.Equal([("Ann", "ann@example.com", false), ("Kate", "kate@example.com", false), ("Imposter", "kate@example.com", true)], keys);
+        Assert.Equal("Kate", (await UserAccounts.FindByEmailAsync(after, "\uFF2BATE@example.com", CancellationToken.None)).Account is { } kate
+            ? await after.ExecuteScalarAsync<string>("SELECT display_name FROM users WHERE id = @Id", new { kate.Id }) : null);
     }
 
     [Fact]

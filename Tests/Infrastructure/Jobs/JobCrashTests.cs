@@ -50,6 +50,47 @@ public sealed class JobCrashTests(DatabaseFixture database)
         Assert.Equal(expected, await counters.DeltaWhenReachedAsync(expected));
     }
 
+    [Fact]
+    public async Task Killing_a_process_mid_drain_loses_no_job_and_runs_again_only_the_jobs_it_had_in_flight()
+    {
+        await using var scope = await IsolatedDatabase.CreateAsync(database);
+        await using var smtp = await SmtpTestServer.StartAsync();
+        await using var crashing = await ServiceProcess.StartAsync(scope.ConnectionString, "Production",
+            new Dictionary<string, string>(smtp.Environment) { ["Jobs__LeaseDuration"] = "00:00:02", ["Jobs__Queues__email__Concurrency"] = "4" });
+        await using var enqueuer = scope.Host(new Dictionary<string, string?> { ["Jobs:RunJobs"] = "false" });
+        var before = Welcomes(3);
+        var during = Welcomes(10);
+
+        // Some jobs are done before the crash, four are in flight when it comes (their emails held mid-send), the rest wait.
+        var done = await Task.WhenAll(before.Select(w => EnqueueWelcomeAsync(enqueuer, scope.ConnectionString, w)));
+        await JobRows.WaitUntilFinishedAsync(scope.ConnectionString, done);
+        smtp.HoldEveryMessage();
+        var pending = await Task.WhenAll(during.Select(w => EnqueueWelcomeAsync(enqueuer, scope.ConnectionString, w)));
+        await Eventually.UntilAsync(() => Task.FromResult(smtp.Held), held => held == 4, "four emails in flight");
+        await crashing.KillAsync();
+        var atCrash = await JobRows.ReadAsync(scope.ConnectionString, pending);
+        smtp.RefuseHeld();
+        var inFlight = atCrash.Where(j => j.State == "active").Select(j => j.Id).ToHashSet();
+        Assert.Equal(4, inFlight.Count);
+        Assert.All(atCrash.Where(j => !inFlight.Contains(j.Id)), j => Assert.Equal(("waiting", 0), (j.State, j.Attempts)));
+
+        await using var survivor = scope.Host(new Dictionary<string, string?>(smtp.Settings) { ["Jobs:LeaseDuration"] = "00:00:02" });
+        survivor.StartServer();
+        var finished = await JobRows.WaitUntilFinishedAsync(scope.ConnectionString, [.. done, .. pending]);
+
+        // Nothing lost: every job completed and every user has exactly one welcome email.
+        Assert.All(finished, j => Assert.Equal("completed", j.State));
+        Assert.All(before.Concat(during), w => Assert.Single(smtp.MessagesTo(w.Email)));
+        // Run again: only the jobs in flight at the crash, once more each.
+        Assert.Equal(inFlight.Order(), finished.Where(j => j.Attempts > 1).Select(j => j.Id).Order());
+        Assert.All(finished.Where(j => inFlight.Contains(j.Id)), j => Assert.Equal(2, j.Attempts));
+    }
+
+    private static WelcomeEmail[] Welcomes(int count) =>
+        Enumerable.Range(0, count)
+            .Select(_ => new WelcomeEmail(Guid.NewGuid(), Faker.Internet.Email(uniqueSuffix: Guid.NewGuid().ToString("N")[..8]), Faker.Name.FullName()))
+            .ToArray();
+
     private static async Task<long> EnqueueWelcomeAsync(ServiceHost host, string connectionString, WelcomeEmail welcome)
     {
         await using var connection = new NpgsqlConnection(connectionString);

@@ -1,17 +1,18 @@
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
+using MinimalBackend.Features.Admin.Queues;
 using MinimalBackend.Infrastructure.Jobs;
 using MinimalBackend.Tests.Support;
 using Npgsql;
 
-namespace MinimalBackend.Tests.Infrastructure.Jobs;
+namespace MinimalBackend.Tests.Features.Admin.Queues;
 
-// The operators' API of the job machinery, on databases of each test's own: what it pauses, counts and retries
+// The queue dashboard's SQL on the jobs engine's tables, on databases of each test's own: what it pauses, counts and retries
 // must be only that test's jobs.
-[Collection(nameof(QueueAdministrationTests))]
-public sealed class QueueAdministrationTests(DatabaseFixture database)
+[Collection(nameof(QueueDashboardDataTests))]
+public sealed class QueueDashboardDataTests(DatabaseFixture database)
 {
-    [CollectionDefinition(nameof(QueueAdministrationTests))]
+    [CollectionDefinition(nameof(QueueDashboardDataTests))]
     public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
 
     private static readonly CancellationToken None = CancellationToken.None;
@@ -21,7 +22,7 @@ public sealed class QueueAdministrationTests(DatabaseFixture database)
     {
         await using var scope = await IsolatedDatabase.CreateAsync(database);
         await using var host = scope.Host(new Dictionary<string, string?> { ["Jobs:RunJobs"] = "false" }, TestJobs.In(new JobRunLog()));
-        var queues = host.Services.GetRequiredService<QueueAdministration>();
+        var queues = host.Services.GetRequiredService<QueueDashboardData>();
         var table = host.Services.GetRequiredService<JobTable>();
         var ids = await TestJobs.EnqueueAsync(host, scope.ConnectionString, TestJobs.Payloads(3));
 
@@ -46,7 +47,7 @@ public sealed class QueueAdministrationTests(DatabaseFixture database)
         await using var second = scope.Host(log);
         first.StartServer();
         second.StartServer();
-        var queues = first.Services.GetRequiredService<QueueAdministration>();
+        var queues = first.Services.GetRequiredService<QueueDashboardData>();
         await queues.PauseAsync(TestJob.Queue, "operator-1", None);
 
         var ids = await TestJobs.EnqueueAsync(first, scope.ConnectionString, TestJobs.Payloads(20));
@@ -69,7 +70,7 @@ public sealed class QueueAdministrationTests(DatabaseFixture database)
         // A poll every 59 s: jobs that finish well within that were started by the resume's notification.
         await using var host = scope.Host(log, new Dictionary<string, string?> { ["Jobs:PollIntervalSeconds"] = "59" });
         host.StartServer();
-        var queues = host.Services.GetRequiredService<QueueAdministration>();
+        var queues = host.Services.GetRequiredService<QueueDashboardData>();
         await queues.PauseAsync(TestJob.Queue, "operator-1", None);
         var ids = await TestJobs.EnqueueAsync(host, scope.ConnectionString, TestJobs.Payloads(5));
 
@@ -84,7 +85,7 @@ public sealed class QueueAdministrationTests(DatabaseFixture database)
     {
         await using var scope = await IsolatedDatabase.CreateAsync(database);
         await using var host = scope.Host(new Dictionary<string, string?> { ["Jobs:RunJobs"] = "false" }, TestJobs.In(new JobRunLog()));
-        var queues = host.Services.GetRequiredService<QueueAdministration>();
+        var queues = host.Services.GetRequiredService<QueueDashboardData>();
 
         var first = await queues.PauseAsync(TestJob.Queue, "operator-1", None);
         var second = await queues.PauseAsync(TestJob.Queue, "operator-2", None);
@@ -111,8 +112,8 @@ public sealed class QueueAdministrationTests(DatabaseFixture database)
         var failedAt = (await connection.QueryAsync<DateTime?>("SELECT last_failed_at FROM jobs WHERE id = ANY(@Ids) ORDER BY id", new { Ids = ids })).ToList();
         Assert.Null(failedAt[0]);
         Assert.NotNull(failedAt[1]);
-        var test = (await host.Services.GetRequiredService<QueueAdministration>().ReadQueuesAsync(None)).Single(q => q.Name == TestJob.Queue);
-        Assert.Equal((2L, 1L), (test.CompletedRecently, test.FailedRecently));
+        var test = (await host.Services.GetRequiredService<QueueDashboardData>().ReadQueuesAsync(None)).Single(q => q.Name == TestJob.Queue);
+        Assert.Equal((2L, 1L), (test.CompletedLast5Minutes, test.FailedLast5Minutes));
     }
 
     [Fact]
@@ -129,7 +130,7 @@ public sealed class QueueAdministrationTests(DatabaseFixture database)
                 SELECT 'test', 'test_job', '{}', 'completed', 1, 3, now() - interval '1 hour', now() - interval '1 hour'
                 FROM generate_series(1, @Jobs)
                 """,
-                new { Jobs = QueueAdministration.CountLimit + 5 });
+                new { Jobs = QueueDashboardData.CountLimit + 5 });
         }
         await JobRows.InsertAsync(scope.ConnectionString,
             new NewJobRow(TestJob.Queue, TestJob.Type, "completed", FinishedAgo: TimeSpan.FromMinutes(4)),
@@ -137,11 +138,11 @@ public sealed class QueueAdministrationTests(DatabaseFixture database)
             new NewJobRow(TestJob.Queue, TestJob.Type, "waiting", CreatedAgo: TimeSpan.FromMinutes(10)),
             new NewJobRow(TestJob.Queue, TestJob.Type, "waiting", CreatedAgo: TimeSpan.FromMinutes(2)));
 
-        var test = (await host.Services.GetRequiredService<QueueAdministration>().ReadQueuesAsync(None)).Single(q => q.Name == TestJob.Queue);
+        var test = (await host.Services.GetRequiredService<QueueDashboardData>().ReadQueuesAsync(None)).Single(q => q.Name == TestJob.Queue);
 
-        Assert.Equal(QueueAdministration.CountLimit, test.Counts["completed"]);
-        Assert.Equal((2L, 0L, 1L, 0L), (test.Counts["waiting"], test.Counts["active"], test.Counts["dead"], test.Counts["failed"]));
-        Assert.Equal((1L, 0L), (test.CompletedRecently, test.FailedRecently));
-        Assert.InRange(test.OldestWaitingAgeSeconds!.Value, 600, 660);
+        Assert.Equal(QueueDashboardData.CountLimit, test.Counts.Completed);
+        Assert.Equal((2L, 0L, 1L, 0L), (test.Counts.Waiting, test.Counts.Active, test.Counts.Dead, test.Counts.Failed));
+        Assert.Equal((1L, 0L), (test.CompletedLast5Minutes, test.FailedLast5Minutes));
+        Assert.InRange(test.OldestWaitingAgeSeconds!.Value, 600L, 660L);
     }
 }

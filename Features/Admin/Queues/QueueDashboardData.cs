@@ -1,37 +1,21 @@
 using Dapper;
+using MinimalBackend.Infrastructure.Jobs;
 using Npgsql;
 
-namespace MinimalBackend.Infrastructure.Jobs;
-
-/// <summary>One queue as an operator sees it; counts are capped at <see cref="QueueAdministration.CountLimit"/>.</summary>
-public sealed record QueueState(
-    string Name, QueuePause? Pause, IReadOnlyDictionary<string, long> Counts,
-    long CompletedRecently, long FailedRecently, double? OldestWaitingAgeSeconds);
-
-public sealed record QueuePause(DateTime PausedAt, string PausedBy);
-
-/// <summary>A job in a list: everything but its payload, and the start of its last error.</summary>
-public sealed record ListedJob(
-    long Id, string Type, int Attempts, int MaxAttempts, DateTime CreatedAt, DateTime RunAt, DateTime? StartedAt, DateTime? FinishedAt,
-    string? LastError);
-
-/// <summary>Everything about one job, its payload as stored (JSON text) and its whole last error.</summary>
-public sealed record JobDetails(
-    long Id, string Queue, string Type, string State, int Attempts, int MaxAttempts, string Payload,
-    DateTime CreatedAt, DateTime RunAt, DateTime? StartedAt, DateTime? FinishedAt, DateTime? LastFailedAt,
-    string? LeaseOwner, DateTime? LeaseExpiresAt, string? LastError);
+namespace MinimalBackend.Features.Admin.Queues;
 
 /// <summary>What a retry found: no such job (<see cref="StateBefore"/> null), a job it retried, or one in a state that cannot be retried.</summary>
 public sealed record JobRetryResult(string? StateBefore, bool Retried);
 
 /// <summary>
-/// What an operator may read and do to the job queues: counts per state, recent throughput and failures,
-/// job lists and details, retries, deletions, and pausing. Feature-agnostic; the admin dashboard
-/// (Features/Admin/Queues) is its client. Writes run on the service's durable data source, not the
-/// bookkeeping one: an operator's action must survive a database crash. A change that makes jobs runnable
-/// notifies the queue, so a worker claims them at once.
+/// The queue dashboard's SQL: what an operator reads of the job queues (counts per state, recent throughput
+/// and failures, job lists and details) and does to them (retries, deletions, pauses), on the jobs engine's
+/// tables through its public surface (<see cref="JobQueues"/>, <see cref="JobStates"/>); claiming, leases and
+/// outcomes stay in the engine. Writes run on the service's durable data source, not the engine's bookkeeping
+/// one: an operator's action must survive a database crash. A change that makes jobs runnable wakes the
+/// queue's workers, so they claim them at once.
 /// </summary>
-public sealed class QueueAdministration(JobTypeRegistry types, NpgsqlDataSource database)
+public sealed class QueueDashboardData(JobQueues queues, NpgsqlDataSource database)
 {
     /// <summary>
     /// Counts stop at this many jobs per queue and state: counting costs one index entry per job, and a
@@ -40,7 +24,7 @@ public sealed class QueueAdministration(JobTypeRegistry types, NpgsqlDataSource 
     // REVIEW: if operators need exact counts of huge tables, keep per-queue counters updated by the job statements instead.
     public const int CountLimit = 10_000;
 
-    /// <summary>The window of <see cref="QueueState.CompletedRecently"/> and <see cref="QueueState.FailedRecently"/>.</summary>
+    /// <summary>The window of the summaries' <c>completedLast5Minutes</c> and <c>failedLast5Minutes</c>.</summary>
     public static readonly TimeSpan RecentWindow = TimeSpan.FromMinutes(5);
 
     private const int DeleteBatch = 5000;
@@ -48,12 +32,7 @@ public sealed class QueueAdministration(JobTypeRegistry types, NpgsqlDataSource 
     /// <summary>A retried job: waiting as if new, due now.</summary>
     private const string RetriedColumns = "state = 'waiting', attempts = 0, run_at = now(), finished_at = NULL";
 
-    /// <summary>The queues of the job types this instance knows.</summary>
-    public IReadOnlyList<string> Queues => types.Queues;
-
-    public bool IsKnownQueue(string queue) => types.Queues.Contains(queue, StringComparer.Ordinal);
-
-    public async Task<IReadOnlyList<QueueState>> ReadQueuesAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<QueueSummary>> ReadQueuesAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var results = await connection.QueryMultipleAsync(new CommandDefinition(
@@ -72,27 +51,32 @@ public sealed class QueueAdministration(JobTypeRegistry types, NpgsqlDataSource 
             FROM unnest(@Queues::text[]) AS q (queue)
             LEFT JOIN job_queue_pauses p ON p.queue = q.queue;
             """,
-            new { Queues = types.Queues.ToArray(), States = JobStates.All.ToArray(), CountLimit, WindowSeconds = RecentWindow.TotalSeconds },
+            new { Queues = queues.Names.ToArray(), States = JobStates.All.ToArray(), CountLimit, WindowSeconds = RecentWindow.TotalSeconds },
             cancellationToken: cancellationToken));
         var counts = (await results.ReadAsync<(string Queue, string State, long Jobs)>())
-            .GroupBy(c => c.Queue, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => (IReadOnlyDictionary<string, long>)g.ToDictionary(c => c.State, c => c.Jobs, StringComparer.Ordinal), StringComparer.Ordinal);
-        var queues = await results.ReadAsync<(string Name, DateTime? PausedAt, string? PausedBy, long CompletedRecently, long FailedRecently, double? OldestWaitingSeconds)>();
-        return queues.Select(q => new QueueState(
-            q.Name, q.PausedAt is { } pausedAt ? new QueuePause(pausedAt, q.PausedBy!) : null, counts[q.Name],
-            q.CompletedRecently, q.FailedRecently, q.OldestWaitingSeconds)).ToList();
+            .ToDictionary(c => (c.Queue, c.State), c => c.Jobs);
+        var rows = await results.ReadAsync<(string Name, DateTime? PausedAt, string? PausedBy, long CompletedRecently, long FailedRecently, double? OldestWaitingSeconds)>();
+        return rows.Select(q =>
+        {
+            long Count(string state) => counts.GetValueOrDefault((q.Name, state));
+            return new QueueSummary(
+                q.Name, q.PausedAt is not null, q.PausedAt, q.PausedBy,
+                new JobCounts(Count(JobStates.Waiting), Count(JobStates.Active), Count(JobStates.Completed), Count(JobStates.Failed), Count(JobStates.Dead)),
+                q.CompletedRecently, q.FailedRecently,
+                q.OldestWaitingSeconds is { } age ? (long)Math.Floor(age) : null);
+        }).ToList();
     }
 
     /// <summary>
     /// A page of one queue's jobs in one state, newest first (the order is total: created_at, then id), after the job
     /// <paramref name="afterId"/> (keyset paging on jobs_queue_state_created_idx; none: from the newest), with at most
-    /// <paramref name="errorLength"/> characters of each last error. A job deleted meanwhile ends the list.
+    /// <paramref name="errorLength"/> characters of each last error, as stored (unmasked). A job deleted meanwhile ends the list.
     /// </summary>
-    public async Task<IReadOnlyList<ListedJob>> ListJobsAsync(
+    public async Task<IReadOnlyList<JobListItem>> ListJobsAsync(
         string queue, string state, long? afterId, int limit, int errorLength, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<ListedJob>(new CommandDefinition(
+        return (await connection.QueryAsync<JobListItem>(new CommandDefinition(
             """
             SELECT id, type, attempts, max_attempts, created_at, run_at, started_at, finished_at, left(last_error, @ErrorLength) AS last_error
             FROM jobs
@@ -105,11 +89,11 @@ public sealed class QueueAdministration(JobTypeRegistry types, NpgsqlDataSource 
             cancellationToken: cancellationToken))).AsList();
     }
 
-    /// <summary>One job of this queue, or null when the queue has no job with this id.</summary>
-    public async Task<JobDetails?> FindJobAsync(string queue, long id, CancellationToken cancellationToken)
+    /// <summary>One job of this queue as stored, its payload as JSON text; null when the queue has no job with this id.</summary>
+    public async Task<StoredJob?> FindJobAsync(string queue, long id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<JobDetails>(new CommandDefinition(
+        return await connection.QuerySingleOrDefaultAsync<StoredJob>(new CommandDefinition(
             """
             SELECT id, queue, type, state, attempts, max_attempts, payload::text AS payload, created_at, run_at, started_at, finished_at,
                    last_failed_at, lease_owner, lease_expires_at, last_error
@@ -136,7 +120,7 @@ public sealed class QueueAdministration(JobTypeRegistry types, NpgsqlDataSource 
         }
         await connection.ExecuteAsync(new CommandDefinition(
             $"UPDATE jobs SET {RetriedColumns} WHERE id = @Id", new { Id = id }, transaction, cancellationToken: cancellationToken));
-        await NotifyAsync(connection, transaction, queue, cancellationToken);
+        await JobQueues.WakeWorkersAsync(connection, transaction, queue, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new JobRetryResult(state, Retried: true);
     }
@@ -150,7 +134,7 @@ public sealed class QueueAdministration(JobTypeRegistry types, NpgsqlDataSource 
             $"UPDATE jobs SET {RetriedColumns} WHERE queue = @Queue AND state = 'dead'", new { Queue = queue }, transaction, cancellationToken: cancellationToken));
         if (retried > 0)
         {
-            await NotifyAsync(connection, transaction, queue, cancellationToken);
+            await JobQueues.WakeWorkersAsync(connection, transaction, queue, cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
         return retried;
@@ -187,14 +171,14 @@ public sealed class QueueAdministration(JobTypeRegistry types, NpgsqlDataSource 
     /// running finish). Returns the pause and whether this call made it (false: it was paused already, and the
     /// earlier pause stands).
     /// </summary>
-    public async Task<(QueuePause Pause, bool Paused)> PauseAsync(string queue, string pausedBy, CancellationToken cancellationToken)
+    public async Task<(QueuePauseResponse Pause, bool Paused)> PauseAsync(string queue, string pausedBy, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        var made = await connection.QuerySingleOrDefaultAsync<QueuePause>(new CommandDefinition(
+        var made = await connection.QuerySingleOrDefaultAsync<QueuePauseResponse>(new CommandDefinition(
             """
             INSERT INTO job_queue_pauses (queue, paused_by) VALUES (@Queue, @PausedBy)
             ON CONFLICT (queue) DO NOTHING
-            RETURNING paused_at, paused_by
+            RETURNING queue, true AS paused, paused_at, paused_by
             """,
             new { Queue = queue, PausedBy = pausedBy }, cancellationToken: cancellationToken));
         if (made is not null)
@@ -202,8 +186,8 @@ public sealed class QueueAdministration(JobTypeRegistry types, NpgsqlDataSource 
             return (made, true);
         }
         // Another statement, so it sees the pause that won the conflict even if it committed after the insert began.
-        var existing = await connection.QuerySingleAsync<QueuePause>(new CommandDefinition(
-            "SELECT paused_at, paused_by FROM job_queue_pauses WHERE queue = @Queue", new { Queue = queue }, cancellationToken: cancellationToken));
+        var existing = await connection.QuerySingleAsync<QueuePauseResponse>(new CommandDefinition(
+            "SELECT queue, true AS paused, paused_at, paused_by FROM job_queue_pauses WHERE queue = @Queue", new { Queue = queue }, cancellationToken: cancellationToken));
         return (existing, false);
     }
 
@@ -216,14 +200,15 @@ public sealed class QueueAdministration(JobTypeRegistry types, NpgsqlDataSource 
             "DELETE FROM job_queue_pauses WHERE queue = @Queue", new { Queue = queue }, transaction, cancellationToken: cancellationToken)) > 0;
         if (resumed)
         {
-            await NotifyAsync(connection, transaction, queue, cancellationToken);
+            await JobQueues.WakeWorkersAsync(connection, transaction, queue, cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
         return resumed;
     }
-
-    /// <summary>Wakes the queue's workers on every instance once (and if) the transaction commits.</summary>
-    private static async Task NotifyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string queue, CancellationToken cancellationToken) =>
-        await connection.ExecuteAsync(new CommandDefinition(
-            "SELECT pg_notify(@Channel, @Queue)", new { JobTable.Channel, Queue = queue }, transaction, cancellationToken: cancellationToken));
 }
+
+/// <summary>A job as stored: its payload as JSON text, its last error whole and unmasked (<see cref="GetJobEndpoint"/> masks both).</summary>
+public sealed record StoredJob(
+    long Id, string Queue, string Type, string State, int Attempts, int MaxAttempts, string Payload,
+    DateTime CreatedAt, DateTime RunAt, DateTime? StartedAt, DateTime? FinishedAt, DateTime? LastFailedAt,
+    string? LeaseOwner, DateTime? LeaseExpiresAt, string? LastError);

@@ -1,0 +1,155 @@
+// A web or mobile client's first session, written only against the types openapi-typescript generates from the
+// live document (src/generated/api.d.ts): compiled with tsc --strict and no casts or non-null assertions
+// (scripts/no-assertions.mjs), then run with node against the service by Tests/Infrastructure/OpenApi/GeneratedClientTests.cs.
+// Each step prints one JSON line; any unexpected answer throws and exits non-zero.
+import * as signalR from "@microsoft/signalr";
+import createClient from "openapi-fetch";
+import type { components, paths } from "./generated/api.js";
+
+type Problem = components["schemas"]["ProblemDetails"];
+/** The hub's `notification` message: a stored notification without its read time. */
+type NotificationMessage = Omit<components["schemas"]["NotificationResponse"], "readAt">;
+
+const baseUrl = requireEnv("API_BASE_URL");
+const adminAccessToken = requireEnv("ADMIN_ACCESS_TOKEN");
+// A guard against hanging on a lost message, not a measurement: the test never asserts a duration.
+const hangGuardMs = 60_000;
+
+function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === "") {
+    throw new Error(`${name} is not set`);
+  }
+  return value;
+}
+
+function step(name: string, detail?: Record<string, unknown>): void {
+  console.log(JSON.stringify({ step: name, ...detail }));
+}
+
+function fail(what: string, problem?: Problem): never {
+  throw new Error(problem === undefined ? what : `${what}: ${problem.status} ${problem.title} (${problem.detail ?? "no detail"}), trace ${problem.traceId}`);
+}
+
+function clientFor(accessToken?: string) {
+  return createClient<paths>({ baseUrl, headers: accessToken === undefined ? {} : { Authorization: `Bearer ${accessToken}` } });
+}
+
+function isNotificationMessage(value: unknown): value is NotificationMessage {
+  return typeof value === "object" && value !== null
+    && "id" in value && typeof value.id === "string"
+    && "title" in value && typeof value.title === "string"
+    && "body" in value && typeof value.body === "string"
+    && "data" in value && typeof value.data === "object" && value.data !== null
+    && "createdAt" in value && typeof value.createdAt === "string";
+}
+
+const anonymous = clientFor();
+const email = `flow-${crypto.randomUUID()}@example.com`;
+const password = "a long enough passphrase";
+
+// Register: 201 with the account; role is the closed set "user" | "admin".
+const registered = await anonymous.POST("/api/auth/register", { body: { email, password, displayName: "Flow User" } });
+if (registered.error) fail("register", registered.error);
+const role: "user" | "admin" = registered.data.role;
+step("register", { id: registered.data.id, role });
+
+// Login: the token pair, every field required.
+const login = await anonymous.POST("/api/auth/login", { body: { email, password } });
+if (login.error) fail("login", login.error);
+let tokens = login.data;
+const expiresInSeconds: number = tokens.expiresIn;
+step("login", { tokenType: tokens.tokenType, expiresInSeconds });
+
+let user = clientFor(tokens.accessToken);
+
+const me = await user.GET("/api/users/me");
+if (me.error) fail("me", me.error);
+if (me.data.email !== email) fail(`me: expected ${email}, got ${me.data.email}`);
+step("me", { id: me.data.id });
+
+const updated = await user.PATCH("/api/users/me", { body: { displayName: "Flow User, renamed" } });
+if (updated.error) fail("update me", updated.error);
+if (updated.data.displayName !== "Flow User, renamed") fail(`update me: got ${updated.data.displayName}`);
+step("updateMe", { displayName: updated.data.displayName });
+
+// A 401 problem, typed: no token.
+const unauthorized = await anonymous.GET("/api/users/me");
+if (unauthorized.error === undefined) fail("me without a token: expected 401, got data");
+if (unauthorized.error.status !== 401 || unauthorized.response.status !== 401) fail("me without a token", unauthorized.error);
+step("problem401", { title: unauthorized.error.title, traceId: unauthorized.error.traceId });
+
+// A 400 problem, typed: `errors` names the field.
+const invalid = await user.PATCH("/api/users/me", { body: { displayName: "" } });
+if (invalid.error === undefined) fail("empty display name: expected 400, got data");
+const displayNameErrors: string[] = invalid.error.errors?.["displayName"] ?? [];
+if (invalid.error.status !== 400 || displayNameErrors.length === 0) fail("empty display name", invalid.error);
+step("problem400", { displayName: displayNameErrors });
+
+// A live notification over the hub: an administrator sends it while this client is connected.
+const connection = new signalR.HubConnectionBuilder()
+  .withUrl(`${baseUrl}/hubs/notifications`, {
+    accessTokenFactory: () => tokens.accessToken,
+    transport: signalR.HttpTransportType.WebSockets,
+    skipNegotiation: true,
+  })
+  .configureLogging(signalR.LogLevel.Warning)
+  .build();
+const pushed = new Promise<NotificationMessage>((resolve, reject) => {
+  const guard = setTimeout(() => reject(new Error("no notification message arrived")), hangGuardMs);
+  connection.on("notification", (message: unknown) => {
+    if (!isNotificationMessage(message)) {
+      reject(new Error(`not a notification message: ${JSON.stringify(message)}`));
+      return;
+    }
+    clearTimeout(guard);
+    resolve(message);
+  });
+});
+await connection.start();
+step("hubConnected");
+
+const admin = clientFor(adminAccessToken);
+const sent = await admin.POST("/api/admin/notifications", {
+  body: { userId: me.data.id, title: "Welcome", body: "Sent by an administrator to one user.", data: { kind: "welcome", step: 1 } },
+});
+if (sent.error) fail("send a notification", sent.error);
+const message = await pushed;
+if (message.id !== sent.data.id || message.data["kind"] !== "welcome") fail(`hub: unexpected message ${JSON.stringify(message)}`);
+await connection.stop();
+step("hubNotification", { id: message.id, title: message.title });
+
+// The list (read only `items`: every list answers { items, nextCursor, ... }).
+const listed = await user.GET("/api/notifications", { params: { query: { pageSize: 10 } } });
+if (listed.error) fail("list notifications", listed.error);
+const stored = listed.data.items.find((n) => n.id === message.id);
+if (stored === undefined) fail("list notifications: the pushed notification is missing");
+if (stored.readAt !== null) fail(`list notifications: already read at ${stored.readAt}`);
+step("listNotifications", { count: listed.data.items.length });
+
+const marked = await user.POST("/api/notifications/{id}/read", { params: { path: { id: stored.id } } });
+if (marked.error) fail("mark read", marked.error);
+if (marked.response.status !== 204) fail(`mark read: status ${marked.response.status}`);
+const relisted = await user.GET("/api/notifications", { params: { query: { pageSize: 10 } } });
+if (relisted.error) fail("list notifications again", relisted.error);
+const readAt: string | null = relisted.data.items.find((n) => n.id === stored.id)?.readAt ?? null;
+if (readAt === null) fail("mark read: readAt is still null");
+step("markRead", { readAt });
+
+// Refresh: a new pair; the new access token works.
+const refreshed = await anonymous.POST("/api/auth/refresh", { body: { refreshToken: tokens.refreshToken } });
+if (refreshed.error) fail("refresh", refreshed.error);
+tokens = refreshed.data;
+user = clientFor(tokens.accessToken);
+const meAgain = await user.GET("/api/users/me");
+if (meAgain.error) fail("me after refresh", meAgain.error);
+step("refresh", { sameUser: meAgain.data.id === me.data.id });
+
+// Logout: 204, and the session's refresh token is refused afterwards (a typed 401).
+const loggedOut = await anonymous.POST("/api/auth/logout", { body: { refreshToken: tokens.refreshToken } });
+if (loggedOut.error) fail("logout", loggedOut.error);
+if (loggedOut.response.status !== 204) fail(`logout: status ${loggedOut.response.status}`);
+const afterLogout = await anonymous.POST("/api/auth/refresh", { body: { refreshToken: tokens.refreshToken } });
+if (afterLogout.error === undefined) fail("refresh after logout: expected 401, got a token pair");
+if (afterLogout.error.status !== 401) fail("refresh after logout", afterLogout.error);
+step("logout", { refreshAfterLogout: afterLogout.error.status });
