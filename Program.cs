@@ -87,8 +87,12 @@ app.UseAuthFeature();
 app.UseFastEndpoints(config =>
 {
     config.Errors.UseValidationProblemDetails();
-    config.Endpoints.Configurator = endpoint => endpoint.Options(route => route.AcceptCrossOriginRequests());
     config.UseStrictRequestBinding();
+    config.Endpoints.Configurator = endpoint =>
+    {
+        endpoint.BindStrictly();
+        endpoint.Options(route => route.AcceptCrossOriginRequests());
+    };
 });
 app.MapHealthEndpoints();
 app.MapMetricsEndpoint();
