@@ -52,7 +52,8 @@ public sealed class ApiFuzzTests(DatabaseFixture database)
     {
         await using var isolated = await IsolatedDatabase.CreateAsync(database);
         // Jobs do not run, so a row can only be written by the request being answered.
-        await using var host = isolated.Host(new Dictionary<string, string?> { ["Jobs:RunJobs"] = "false" });
+        // Readiness is published at once, so the baseline of label values already holds its check's name.
+        await using var host = isolated.Host(new Dictionary<string, string?> { ["Jobs:RunJobs"] = "false", ["HealthCheckPublisher:Delay"] = "00:00:00" });
         using var client = host.CreateSocketClient();
         var user = await TestAccounts.SignUpAsync(client);
         var admin = await TestAccounts.SignUpAdminAsync(client, isolated.ConnectionString);
@@ -63,7 +64,8 @@ public sealed class ApiFuzzTests(DatabaseFixture database)
         await using var connection = new NpgsqlConnection(isolated.ConnectionString);
         await connection.OpenAsync();
         var countRows = await RowCountQueryAsync(connection);
-        var labelsBefore = LabelValues(await client.GetStringAsync("/metrics"));
+        var labelsBefore = LabelValues(await Eventually.UntilAsync(() => client.GetStringAsync("/metrics"),
+            scrape => scrape.Contains("readiness_check_status{", StringComparison.Ordinal), "the first readiness result"));
 
         var requests = Gen.Select(Gen.Int[0, operations.Count - 1], Gen.Int[0, tokens.Length - 1], Gen.Int[0, int.MaxValue].Array[12])
             .Select((operation, token, dice) => new FuzzRequest(operations[operation], tokens[token], dice, user.Id, user.RefreshToken));
@@ -77,9 +79,12 @@ public sealed class ApiFuzzTests(DatabaseFixture database)
             var body = await response.Content.ReadAsStringAsync();
 
             Assert.True(status < 500 || status == 503, $"{status} for {request}: {body}");
-            // Kestrel answers a request line or headers over its limits (414, 431) itself, before the service sees the
-            // request: those two are bare, and the only 4xx allowed to be.
-            if (status is >= 400 and < 500 and not 414 and not 431 && message.Method != HttpMethod.Head)
+            // Kestrel answers a request line or headers over its limits (414, 431), and a path with an encoded NUL (400),
+            // itself, before the service sees the request: those are bare, and the only 4xx allowed to be.
+            // REVIEW: a problem-details 400 for the NUL path would need Kestrel's own error response hook.
+            var rejectedByKestrel = status is 414 or 431
+                || (status == 400 && body.Length == 0 && message.RequestUri!.OriginalString.Contains("%00", StringComparison.Ordinal));
+            if (status is >= 400 and < 500 && !rejectedByKestrel && message.Method != HttpMethod.Head)
             {
                 Assert.True(response.Content.Headers.ContentType?.MediaType == "application/problem+json", $"{status} without problem details for {request}: {body}");
             }

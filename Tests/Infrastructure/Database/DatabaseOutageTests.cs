@@ -129,6 +129,9 @@ public sealed class DatabaseOutageTests(FaultCluster cluster) : IClassFixture<Fa
         {
             await locker.ExecuteAsync("LOCK TABLE jobs IN ACCESS EXCLUSIVE MODE", transaction: transaction);
             var registrations = Enumerable.Range(0, 8).Select(_ => client.PostAsJsonAsync("/api/auth/register", NewRegistration())).ToList();
+            // The reads start once the requests' four pooled connections all wait on the lock (a busy machine may take
+            // a while to hash the registrations' passwords): from then on a read can only wait for the pool, then shed.
+            await Eventually.UntilAsync(() => CountLockWaitersAsync(admin, database), waiting => waiting >= 4, "the requests' pool to wait on the lock");
             var reads = Enumerable.Range(0, 60).Select(_ => client.GetAsync("/api/users/me", account.AccessToken)).ToList();
             await Eventually.UntilAsync(async () =>
             {
@@ -252,6 +255,10 @@ public sealed class DatabaseOutageTests(FaultCluster cluster) : IClassFixture<Fa
     private static Task<int> CountListenersAsync(NpgsqlConnection connection, string database) =>
         connection.ExecuteScalarAsync<int>("SELECT count(*)::int FROM pg_stat_activity WHERE datname = @Database AND application_name = @Listener",
             new { Database = database, Listener = PostgresChannelListener.ApplicationName });
+
+    private static Task<int> CountLockWaitersAsync(NpgsqlConnection connection, string database) =>
+        connection.ExecuteScalarAsync<int>("SELECT count(*)::int FROM pg_stat_activity WHERE datname = @Database AND wait_event_type = 'Lock'",
+            new { Database = database });
 
     private static Task<int> CountConnectionsAsync(NpgsqlConnection connection, string database, int excludingPid) =>
         connection.ExecuteScalarAsync<int>("SELECT count(*)::int FROM pg_stat_activity WHERE datname = @Database AND pid <> @Pid",
