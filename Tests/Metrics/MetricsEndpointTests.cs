@@ -53,13 +53,8 @@ public sealed class MetricsEndpointTests(ServiceFixture service, DatabaseFixture
     public async Task Every_family_the_alerts_and_dashboard_read_from_the_service_is_in_a_scrape()
     {
         await _client.GetAsync("/api/info");
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        var names = (await MetricsText.ScrapeAsync(_client)).Select(s => s.Name).ToHashSet();
-        while (!names.IsSupersetOf(MetricFamilies.Exported) && waited.Elapsed < TimeSpan.FromSeconds(20))
-        {
-            await Task.Delay(250);
-            names = (await MetricsText.ScrapeAsync(_client)).Select(s => s.Name).ToHashSet();
-        }
+        var names = await Eventually.UntilAsync(async () => (await MetricsText.ScrapeAsync(_client)).Select(s => s.Name).ToHashSet(),
+            scraped => scraped.IsSupersetOf(MetricFamilies.Exported), "every exported family in a scrape");
 
         Assert.Superset(MetricFamilies.Exported.ToHashSet(), names);
     }

@@ -37,18 +37,9 @@ public sealed class ReadinessMetricsTests(DatabaseFixture database)
         });
         using var client = host.CreateSocketClient();
 
-        // Hosts of other test classes share the process-wide registry; this one publishes every second.
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        IReadOnlyList<MetricSample> samples = [];
-        while (waited.Elapsed < TimeSpan.FromSeconds(15))
-        {
-            samples = await MetricsText.ScrapeAsync(client);
-            if (samples.Value("readiness_check_status", ("check", "postgres")) == 1)
-            {
-                break;
-            }
-            await Task.Delay(200);
-        }
+        // This host publishes every second; the first publication is the event awaited.
+        var samples = await Eventually.UntilAsync(() => MetricsText.ScrapeAsync(client),
+            scraped => scraped.Value("readiness_check_status", ("check", "postgres")) == 1, "the first readiness publication");
 
         var published = samples.Where(s => s.Name == "readiness_check_status").ToList();
         Assert.Equal(1, Assert.Single(published).Value);
