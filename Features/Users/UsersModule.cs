@@ -7,9 +7,17 @@ namespace MinimalBackend.Features.Users;
 
 public static class UsersModule
 {
-    /// <summary>The users endpoints are discovered by FastEndpoints; this adds the <c>seed</c> command.</summary>
+    /// <summary>
+    /// The users endpoints are discovered by FastEndpoints; this adds the tokens of the emailed account links
+    /// (<see cref="AccountTokens"/>) and the <c>seed</c> command.
+    /// </summary>
     public static WebApplicationBuilder AddUsersFeature(this WebApplicationBuilder builder)
     {
+        builder.Services.AddOptions<AccountTokensOptions>().BindConfiguration(AccountTokensOptions.SectionName)
+            .Validate(o => o.EmailConfirmationLifetime > TimeSpan.Zero && o.PasswordResetLifetime > TimeSpan.Zero,
+                "AccountTokens:EmailConfirmationLifetime and AccountTokens:PasswordResetLifetime must be positive.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<AccountTokens>();
         builder.Services.AddCommand<SeedUsersCommand>();
         return builder;
     }
