@@ -9,7 +9,8 @@ public static class UsersModule
 {
     /// <summary>
     /// The users endpoints are discovered by FastEndpoints; this adds the tokens of the emailed account links
-    /// (<see cref="AccountTokens"/>) and the <c>seed</c> command.
+    /// (<see cref="AccountTokens"/>), the <c>seed</c> command and the policy of the signed-in endpoints' group
+    /// (<see cref="SignedInApi"/>).
     /// </summary>
     public static WebApplicationBuilder AddUsersFeature(this WebApplicationBuilder builder)
     {
@@ -18,6 +19,7 @@ public static class UsersModule
                 "AccountTokens:EmailConfirmationLifetime and AccountTokens:PasswordResetLifetime must be positive.")
             .ValidateOnStart();
         builder.Services.AddSingleton<AccountTokens>();
+        builder.Services.AddAuthorization(SignedInApi.AddPolicy);
         builder.Services.AddCommand<SeedUsersCommand>();
         return builder;
     }
