@@ -46,7 +46,7 @@ builder.AddEmailSender();
 builder.AddAuthFeature();
 builder.AddUsersFeature();
 
-// Features that run as jobs: the welcome email; notifications, pushed to clients over WebSocket on every instance
+// Features that run as jobs: the welcome, confirmation and password reset emails; notifications, pushed to clients over WebSocket on every instance
 builder.AddEmailFeature();
 builder.AddNotificationsFeature();
 

@@ -24,7 +24,7 @@ public sealed class GetQueueSummariesTests(DatabaseFixture database)
             new NewJobRow("test", "test_job", "completed", Attempts: 1, FinishedAgo: TimeSpan.FromHours(1)),
             new NewJobRow("test", "test_job", "failed", Attempts: 1, FailedAgo: TimeSpan.FromSeconds(30), RunIn: TimeSpan.FromMinutes(5)),
             new NewJobRow("test", "test_job", "dead", Attempts: 3, FailedAgo: TimeSpan.FromHours(1)),
-            // A waiting job on every queue, so that every queue has an oldest waiting age to scrub (the admin's welcome email waits on email).
+            // A waiting job on every queue, so that every queue has an oldest waiting age to scrub (the admin's welcome and confirmation emails wait on email).
             new NewJobRow("notification", "deliver_notification", "waiting"));
 
         var response = await dashboard.Client.GetAsync("/api/admin/queues", dashboard.Admin.AccessToken);
