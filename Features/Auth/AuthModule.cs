@@ -29,6 +29,7 @@ public static class AuthModule
         builder.Services.AddRateLimiter(AuthRateLimits.AddPolicies);
         builder.Services.AddSingleton<LoginAttemptLimiter>();
         builder.Services.AddSingleton<SessionTokens>();
+        builder.Services.AddSingleton<CurrentPasswordCheck>();
         builder.Services.AddTransient<PruneRefreshTokens>();
         builder.Services.AddHostedService<RefreshTokenHousekeepingSchedule>();
         builder.Services.AddMetrics<AuthMetrics>();

@@ -1,10 +1,8 @@
 using FastEndpoints;
-using FluentValidation;
 using FluentValidation.Results;
 using MinimalBackend.Features.Email;
 using MinimalBackend.Features.Users;
 using MinimalBackend.Infrastructure.Security;
-using MinimalBackend.Infrastructure.Validation;
 using Npgsql;
 
 namespace MinimalBackend.Features.Auth;
@@ -13,17 +11,10 @@ public sealed record RegisterRequest(string Email, string Password, string Displ
 
 public sealed class RegisterValidator : Validator<RegisterRequest>
 {
-    /// <summary>NIST SP 800-63B, section 5.1.1.2: at least 8 characters, allow at least 64, no composition rules.</summary>
-    public const int PasswordMinLength = 8;
-    public const int PasswordMaxLength = 128;
-
     public RegisterValidator()
     {
         RuleFor(x => x.Email).ValidEmail();
-        RuleFor(x => x.Password).Cascade(CascadeMode.Stop)
-            .NotEmpty()
-            .Length(PasswordMinLength, PasswordMaxLength)
-            .WellFormedUnicode();
+        RuleFor(x => x.Password).NewPassword();
         RuleFor(x => x.DisplayName).ValidDisplayName();
     }
 }

@@ -17,6 +17,7 @@ public static class EmailModule
             BackoffMax = TimeSpan.FromHours(2),
         });
         builder.Services.AddSingleton<EmailJobs>();
+        builder.Services.AddSingleton<EmailRecipients>();
         return builder;
     }
 }

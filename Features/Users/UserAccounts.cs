@@ -15,7 +15,7 @@ public sealed record AccountCredentials(Guid Id, string Role, string PasswordHas
 public sealed record AccountLookup(string EmailKey, AccountCredentials? Account);
 
 /// <summary>
-/// Account storage, for Auth: creating accounts, finding one by email, upgrading a password hash, reading a
+/// Account storage, for Auth: creating accounts, finding one by email or id, changing a password hash, reading a
 /// role. Every method joins the caller's connection (and transaction, where it writes), so Auth's unit of work
 /// stays one transaction while the <c>users</c> table stays Users' alone.
 /// </summary>
@@ -103,6 +103,14 @@ public static class UserAccounts
             new { Email = email },
             cancellationToken: cancellationToken));
         return new AccountLookup(row.EmailKey, row.Id is { } id ? new AccountCredentials(id, row.Role!, row.PasswordHash!) : null);
+    }
+
+    /// <summary>The account of <paramref name="userId"/> and its address's identity key, or null when there is no such account.</summary>
+    public static async Task<AccountLookup?> FindByIdAsync(NpgsqlConnection connection, Guid userId, CancellationToken cancellationToken)
+    {
+        var row = await connection.QuerySingleOrDefaultAsync<(string EmailKey, Guid Id, string Role, string PasswordHash)?>(new CommandDefinition(
+            "SELECT email_key, id, role, password_hash FROM users WHERE id = @Id", new { Id = userId }, cancellationToken: cancellationToken));
+        return row is { } found ? new AccountLookup(found.EmailKey, new AccountCredentials(found.Id, found.Role, found.PasswordHash)) : null;
     }
 
     public static Task UpdatePasswordHashAsync(
