@@ -32,7 +32,7 @@ public sealed class GeneratedClientTests(ServiceFixture service) : IClassFixture
         });
 
         Assert.Equal(
-            ["register", "login", "me", "updateMe", "problem401", "problem400", "hubConnected", "hubNotification", "listNotifications", "markRead", "refresh", "logout"],
+            ["register", "login", "me", "updateMe", "problem401", "problem400", "hubConnected", "hubNotification", "listNotifications", "markRead", "refresh", "logout", "changePassword", "deleteMe", "adminDelete"],
             Steps(output));
     }
 
