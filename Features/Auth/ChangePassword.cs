@@ -12,7 +12,7 @@ public sealed class ChangePasswordValidator : Validator<ChangePasswordRequest>
     public ChangePasswordValidator()
     {
         RuleFor(x => x.CurrentPassword).EnteredPassword();
-        RuleFor(x => x.NewPassword).NewPassword();
+        RuleFor(x => x.NewPassword).ValidNewPassword();
     }
 }
 

@@ -5,7 +5,8 @@ namespace MinimalBackend.Features.Email;
 
 /// <summary>
 /// Whether an email's account still exists when its job runs. Deleting an account deletes its queued email jobs
-/// in the same transaction; this covers the one a worker had already claimed. Every email handler asks first.
+/// in the same transaction; this covers the one a worker had already claimed. The welcome email asks it first (its
+/// payload carries the address); the account-link emails read their recipient when they run, and skip a deleted one.
 /// </summary>
 public sealed partial class EmailRecipients(NpgsqlDataSource database, ILogger<EmailRecipients> logger)
 {

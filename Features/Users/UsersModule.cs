@@ -9,11 +9,17 @@ namespace MinimalBackend.Features.Users;
 public static class UsersModule
 {
     /// <summary>
-    /// The users endpoints are discovered by FastEndpoints; this adds the <c>seed</c> command, the policy of the
-    /// signed-in endpoints' group (<see cref="SignedInApi"/>), account deletion and its metric.
+    /// The users endpoints are discovered by FastEndpoints; this adds the tokens of the emailed account links
+    /// (<see cref="AccountTokens"/>), the <c>seed</c> command, the policy of the signed-in endpoints' group
+    /// (<see cref="SignedInApi"/>), account deletion and its metric.
     /// </summary>
     public static WebApplicationBuilder AddUsersFeature(this WebApplicationBuilder builder)
     {
+        builder.Services.AddOptions<AccountTokensOptions>().BindConfiguration(AccountTokensOptions.SectionName)
+            .Validate(o => o.EmailConfirmationLifetime > TimeSpan.Zero && o.PasswordResetLifetime > TimeSpan.Zero,
+                "AccountTokens:EmailConfirmationLifetime and AccountTokens:PasswordResetLifetime must be positive.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<AccountTokens>();
         builder.Services.AddAuthorization(SignedInApi.AddPolicy);
         builder.Services.AddSingleton<AccountDeletion>();
         builder.Services.AddMetrics<UsersMetrics>();

@@ -8,7 +8,7 @@ public static class AccountRows
 {
     private static readonly string[] JobStates = ["waiting", "failed", "dead", "completed", "active"];
 
-    public sealed record Counts(int Users, int RefreshTokens, int Notifications, int Jobs);
+    public sealed record Counts(int Users, int RefreshTokens, int Notifications, int AccountTokens, int Jobs);
 
     public sealed record Deletion(Guid ActorId, string By);
 
@@ -20,6 +20,7 @@ public static class AccountRows
             SELECT (SELECT count(*)::int FROM users WHERE id = @Id) AS users,
                    (SELECT count(*)::int FROM refresh_tokens WHERE user_id = @Id) AS refresh_tokens,
                    (SELECT count(*)::int FROM notifications WHERE user_id = @Id) AS notifications,
+                   (SELECT count(*)::int FROM account_tokens WHERE user_id = @Id) AS account_tokens,
                    (SELECT count(*)::int FROM jobs WHERE payload ->> 'userId' = @Id::text) AS jobs
             """,
             new { Id = userId });

@@ -27,7 +27,7 @@ public sealed class DeleteCurrentUserTests(ServiceFixture service) : IClassFixtu
 
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         var rows = await AccountRows.CountAsync(service.ConnectionString, account.Id);
-        Assert.Equal((0, 0, 0), (rows.Users, rows.RefreshTokens, rows.Notifications));
+        Assert.Equal((0, 0, 0, 0), (rows.Users, rows.RefreshTokens, rows.Notifications, rows.AccountTokens));
         // Only the active job is left, to its worker, whose handler finds the account gone.
         Assert.Equal([jobs[^1]], await AccountRows.RemainingJobsAsync(service.ConnectionString, jobs));
         Assert.Equal(bystanderBefore, await AccountRows.CountAsync(service.ConnectionString, bystander.Id));

@@ -23,7 +23,7 @@ public sealed class DeleteUserTests(ServiceFixture service, DatabaseFixture data
 
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         var rows = await AccountRows.CountAsync(service.ConnectionString, user.Id);
-        Assert.Equal((0, 0, 0), (rows.Users, rows.RefreshTokens, rows.Notifications));
+        Assert.Equal((0, 0, 0, 0), (rows.Users, rows.RefreshTokens, rows.Notifications, rows.AccountTokens));
         Assert.Equal([jobs[^1]], await AccountRows.RemainingJobsAsync(service.ConnectionString, jobs));
         Assert.Equal([new AccountRows.Deletion(admin.Id, "admin")], await AccountRows.DeletionsOfAsync(service.ConnectionString, user.Id));
         await ProblemResponses.AssertProblemAsync(await _client.GetAsync($"/api/users/{user.Id}", admin.AccessToken), HttpStatusCode.NotFound);
