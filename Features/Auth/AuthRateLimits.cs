@@ -7,9 +7,9 @@ using MinimalBackend.Infrastructure.Http;
 namespace MinimalBackend.Features.Auth;
 
 /// <summary>
-/// Limits on the endpoints that take credentials: per client address (a policy of ASP.NET Core's rate limiter,
-/// one window per endpoint and address) and, for login, per email (<see cref="LoginAttemptLimiter"/>, checked
-/// by the endpoint once it has read the email from the body).
+/// Limits on the anonymous auth endpoints: per client address (a policy of ASP.NET Core's rate limiter, one window per
+/// endpoint and address) and, for those that take an email, per email (<see cref="LoginAttemptLimiter"/>,
+/// <see cref="EmailLinkLimiter"/>, checked by the endpoint once it has read the email from the body).
 /// </summary>
 public static class AuthRateLimits
 {
@@ -27,26 +27,35 @@ public static class AuthRateLimits
 }
 
 /// <summary>
-/// Login attempts per email address, from any client address: slows guessing one account's password from
-/// many machines. The price, as with any per-account limit, is that someone who floods an address keeps its
-/// owner out for the rest of the window; the window is short for that reason.
+/// Requests per email identity key (<see cref="AccountLookup.EmailKey"/>), from any client address, so every spelling
+/// that reaches one account shares one limit. The price, as with any per-account limit, is that someone who floods an
+/// address keeps its owner out for the rest of the window.
 /// </summary>
-public sealed class LoginAttemptLimiter : IDisposable
+public abstract class EmailKeyLimiter : IDisposable
 {
     private readonly PartitionedRateLimiter<string> _limiter;
 
-    public LoginAttemptLimiter(IOptions<AuthOptions> options, TimeProvider time)
-    {
-        var limits = options.Value.RateLimits;
-        _limiter = PartitionedRateLimiter.Create<string, string>(email => RateLimitPartition.Get(
-            email, _ => new FixedWindowLimiter(limits.PerEmail, limits.Window, time)));
-    }
+    protected EmailKeyLimiter(int permits, TimeSpan window, TimeProvider time) =>
+        _limiter = PartitionedRateLimiter.Create<string, string>(emailKey => RateLimitPartition.Get(
+            emailKey, _ => new FixedWindowLimiter(permits, window, time)));
 
-    /// <summary>
-    /// Takes one attempt for an email's identity key (<see cref="AccountLookup.EmailKey"/>), so every spelling that
-    /// reaches one account shares one limit; dispose the lease when done.
-    /// </summary>
+    /// <summary>Takes one permit for an email's identity key; dispose the lease when done.</summary>
     public RateLimitLease TryAcquire(string emailKey) => _limiter.AttemptAcquire(emailKey);
 
-    public void Dispose() => _limiter.Dispose();
+    public void Dispose()
+    {
+        _limiter.Dispose();
+        GC.SuppressFinalize(this);
+    }
 }
+
+/// <summary>Login attempts per email: slows guessing one account's password from many machines; the window is short for the price above.</summary>
+public sealed class LoginAttemptLimiter(IOptions<AuthOptions> options, TimeProvider time)
+    : EmailKeyLimiter(options.Value.RateLimits.PerEmail, options.Value.RateLimits.Window, time);
+
+/// <summary>
+/// Requests for an emailed link (resend confirmation, forgot password, together) per email: bounds the links anyone can
+/// make the service send to one mailbox. Counted whether or not the address has an account, so a 429 says nothing of that.
+/// </summary>
+public sealed class EmailLinkLimiter(IOptions<AuthOptions> options, TimeProvider time)
+    : EmailKeyLimiter(options.Value.RateLimits.EmailLinksPerEmail, options.Value.RateLimits.EmailLinkWindow, time);

@@ -1,6 +1,7 @@
 using FastEndpoints;
 using FluentValidation;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 using MinimalBackend.Features.Users;
 using MinimalBackend.Infrastructure.Http;
 using MinimalBackend.Infrastructure.Security;
@@ -28,8 +29,11 @@ public sealed class LoginValidator : Validator<LoginRequest>
 /// Checks an email and password and starts a session. A wrong password and an unknown email get the same 401
 /// body after the same work (a dummy hash is checked for an unknown email), so neither reveals which emails
 /// have accounts.
+/// With <c>Auth:RequireConfirmedEmail</c>, the right password of an account whose address is not confirmed yet is a 403
+/// (told only to whoever knows the password), counted as neither success nor failure.
 /// </summary>
-public sealed class LoginEndpoint(NpgsqlDataSource database, PasswordHasher passwords, LoginAttemptLimiter attempts, SessionTokens sessions, AuthMetrics metrics)
+public sealed class LoginEndpoint(
+    NpgsqlDataSource database, PasswordHasher passwords, LoginAttemptLimiter attempts, SessionTokens sessions, IOptions<AuthOptions> options, AuthMetrics metrics)
     : Endpoint<LoginRequest, TokenResponse>
 {
     public override void Configure()
@@ -39,12 +43,14 @@ public sealed class LoginEndpoint(NpgsqlDataSource database, PasswordHasher pass
         Options(x => x.RequireRateLimiting(AuthRateLimits.PerClientAddress));
         Description(d => d
             .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable));
         Summary(s =>
         {
             s.Summary = "Sign in: an access token and a refresh token";
             s.Responses[StatusCodes.Status401Unauthorized] = "The email or the password is wrong (the same answer for both)";
+            s.Responses[StatusCodes.Status403Forbidden] = "The account's email address is not confirmed yet (only when Auth:RequireConfirmedEmail is on)";
             s.Responses[StatusCodes.Status503ServiceUnavailable] = PasswordHasher.BusyDescription;
         });
     }
@@ -72,6 +78,14 @@ public sealed class LoginEndpoint(NpgsqlDataSource database, PasswordHasher pass
             metrics.LoginFailure();
             await Send.ResultAsync(TypedResults.Problem(
                 statusCode: StatusCodes.Status401Unauthorized, title: "Invalid credentials", detail: "The email or the password is wrong."));
+            return;
+        }
+
+        if (options.Value.RequireConfirmedEmail && !account.EmailConfirmed)
+        {
+            await Send.ResultAsync(TypedResults.Problem(
+                statusCode: StatusCodes.Status403Forbidden, title: "Email address not confirmed",
+                detail: "Open the link emailed to this address to confirm it, or ask for a new one (POST /api/auth/resend-confirmation), then sign in."));
             return;
         }
 

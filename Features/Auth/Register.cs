@@ -20,15 +20,25 @@ public sealed class RegisterValidator : Validator<RegisterRequest>
     public RegisterValidator()
     {
         RuleFor(x => x.Email).ValidEmail();
-        RuleFor(x => x.Password).Cascade(CascadeMode.Stop)
-            .NotEmpty()
-            .Length(PasswordMinLength, PasswordMaxLength)
-            .WellFormedUnicode();
+        RuleFor(x => x.Password).ValidNewPassword();
         RuleFor(x => x.DisplayName).ValidDisplayName();
     }
 }
 
-/// <summary>Creates a user with the <c>user</c> role; 409 when another spelling of the email has an account (the identity rule of <see cref="UserAccounts"/>).</summary>
+public static class PasswordRules
+{
+    /// <summary>What a password being set must be (registration, reset): <see cref="RegisterValidator.PasswordMinLength"/> to <see cref="RegisterValidator.PasswordMaxLength"/> characters of well-formed Unicode.</summary>
+    public static IRuleBuilderOptions<T, string> ValidNewPassword<T>(this IRuleBuilderInitial<T, string> rule) =>
+        rule.Cascade(CascadeMode.Stop)
+            .NotEmpty()
+            .Length(RegisterValidator.PasswordMinLength, RegisterValidator.PasswordMaxLength)
+            .WellFormedUnicode();
+}
+
+/// <summary>
+/// Creates a user with the <c>user</c> role and sends it two emails: a welcome, and a link that confirms the address;
+/// 409 when another spelling of the email has an account (the identity rule of <see cref="UserAccounts"/>).
+/// </summary>
 public sealed class RegisterEndpoint(NpgsqlDataSource database, PasswordHasher passwords, EmailJobs emailJobs, AuthMetrics metrics) : Endpoint<RegisterRequest, UserResponse>
 {
     public override void Configure()
@@ -73,8 +83,9 @@ public sealed class RegisterEndpoint(NpgsqlDataSource database, PasswordHasher p
                 statusCode: StatusCodes.Status409Conflict, title: "Email already registered", detail: "An account with this email address already exists."));
             return;
         }
-        // The user and its welcome email commit together or not at all.
+        // The user, its welcome email and its confirmation link commit together or not at all.
         await emailJobs.EnqueueWelcomeAsync(connection, transaction, new WelcomeEmail(user.Id, user.Email, user.DisplayName), ct);
+        await emailJobs.EnqueueConfirmationAsync(connection, transaction, new ConfirmationEmail(user.Id), ct);
         await transaction.CommitAsync(ct);
         metrics.UserRegistered();
 

@@ -1,6 +1,3 @@
-using System.Buffers.Text;
-using System.Security.Cryptography;
-using System.Text;
 using Dapper;
 using Microsoft.Extensions.Options;
 using MinimalBackend.Infrastructure.Security;
@@ -51,15 +48,12 @@ public sealed class SessionTokens(AccessTokenIssuer accessTokens, IOptions<AuthO
     }
 }
 
-/// <summary>
-/// Refresh tokens are 256 random bits, base64url. Only their SHA-256 is stored: a copy of the table does not
-/// let anyone refresh, and a fast hash is enough for a secret that cannot be guessed (unlike a password).
-/// </summary>
+/// <summary>Refresh tokens are <see cref="SecretTokens"/>: 256 random bits, base64url, stored only as their SHA-256.</summary>
 public static class RefreshTokens
 {
-    public const int MaxLength = 64;
+    public const int MaxLength = SecretTokens.MaxLength;
 
-    public static string Create() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+    public static string Create() => SecretTokens.Create();
 
-    public static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+    public static byte[] Hash(string token) => SecretTokens.Hash(token);
 }

@@ -12,4 +12,14 @@ public sealed class EmailJobs(JobEnqueuer jobs)
     /// </summary>
     public Task<long> EnqueueWelcomeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, WelcomeEmail email, CancellationToken ct) =>
         jobs.EnqueueAsync(connection, transaction, email, ct);
+
+    /// <summary>Enqueues an account's confirmation link in the caller's transaction (registration's, so both commit or neither does).</summary>
+    public Task<long> EnqueueConfirmationAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ConfirmationEmail email, CancellationToken ct) =>
+        jobs.EnqueueAsync(connection, transaction, email, ct);
+
+    /// <summary>Enqueues a confirmation link in a transaction of its own (a resend request, which writes nothing else).</summary>
+    public Task<long> EnqueueConfirmationAsync(ConfirmationEmail email, CancellationToken ct) => jobs.EnqueueAsync(email, ct);
+
+    /// <summary>Enqueues a password reset link in a transaction of its own.</summary>
+    public Task<long> EnqueuePasswordResetAsync(PasswordResetEmail email, CancellationToken ct) => jobs.EnqueueAsync(email, ct);
 }

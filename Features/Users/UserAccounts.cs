@@ -9,14 +9,17 @@ namespace MinimalBackend.Features.Users;
 public sealed record NewAccount(string Email, string PasswordHash, string DisplayName, string Role);
 
 /// <summary>What signing in needs of an account.</summary>
-public sealed record AccountCredentials(Guid Id, string Role, string PasswordHash);
+public sealed record AccountCredentials(Guid Id, string Role, string PasswordHash, bool EmailConfirmed);
+
+/// <summary>Where an account's emails go, and whether its address is confirmed yet.</summary>
+public sealed record AccountRecipient(Guid Id, string Email, string DisplayName, bool EmailConfirmed);
 
 /// <summary>An address's identity key (<see cref="UserAccounts"/>), and the account it reaches, if any.</summary>
 public sealed record AccountLookup(string EmailKey, AccountCredentials? Account);
 
 /// <summary>
-/// Account storage, for Auth: creating accounts, finding one by email, upgrading a password hash, reading a
-/// role. Every method joins the caller's connection (and transaction, where it writes), so Auth's unit of work
+/// Account storage, for Auth and Email: creating accounts, finding one by email, setting a password hash, confirming
+/// an address, reading a role or where an account's emails go. Every method joins the caller's connection (and transaction, where it writes), so Auth's unit of work
 /// stays one transaction while the <c>users</c> table stays Users' alone.
 /// </summary>
 /// <remarks>
@@ -94,15 +97,15 @@ public static class UserAccounts
     /// <summary>The address's identity key and the account it reaches under the rule, in one round trip.</summary>
     public static async Task<AccountLookup> FindByEmailAsync(NpgsqlConnection connection, string email, CancellationToken cancellationToken)
     {
-        var row = await connection.QuerySingleAsync<(string EmailKey, Guid? Id, string? Role, string? PasswordHash)>(new CommandDefinition(
+        var row = await connection.QuerySingleAsync<(string EmailKey, Guid? Id, string? Role, string? PasswordHash, bool EmailConfirmed)>(new CommandDefinition(
             """
-            SELECT k.email_key, u.id, u.role, u.password_hash
+            SELECT k.email_key, u.id, u.role, u.password_hash, u.email_confirmed_at IS NOT NULL AS email_confirmed
             FROM email_identity_key(@Email) AS k (email_key)
             LEFT JOIN users u ON u.email_key = k.email_key AND NOT u.email_key_shadowed
             """,
             new { Email = email },
             cancellationToken: cancellationToken));
-        return new AccountLookup(row.EmailKey, row.Id is { } id ? new AccountCredentials(id, row.Role!, row.PasswordHash!) : null);
+        return new AccountLookup(row.EmailKey, row.Id is { } id ? new AccountCredentials(id, row.Role!, row.PasswordHash!, row.EmailConfirmed) : null);
     }
 
     public static Task UpdatePasswordHashAsync(
@@ -117,4 +120,20 @@ public static class UserAccounts
     public static Task<string?> RoleAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid userId, CancellationToken cancellationToken) =>
         connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
             "SELECT role FROM users WHERE id = @Id", new { Id = userId }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>Marks the account's address confirmed (the first confirmation's time is kept); false when the account no longer exists.</summary>
+    public static async Task<bool> ConfirmEmailAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid userId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE users SET email_confirmed_at = coalesce(email_confirmed_at, @Now), updated_at = now() WHERE id = @Id",
+            new { Id = userId, Now = now },
+            transaction,
+            cancellationToken: cancellationToken)) == 1;
+
+    /// <summary>Where the account's emails go, or null when the account no longer exists.</summary>
+    public static Task<AccountRecipient?> RecipientAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid userId, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<AccountRecipient?>(new CommandDefinition(
+            "SELECT id, email, display_name, email_confirmed_at IS NOT NULL AS email_confirmed FROM users WHERE id = @Id",
+            new { Id = userId }, transaction, cancellationToken: cancellationToken));
 }

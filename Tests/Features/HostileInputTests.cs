@@ -34,18 +34,7 @@ public sealed class HostileInputTests(ServiceFixture service) : IClassFixture<Se
         ["a 2 MB body"] = "{\"email\": \"{marker}@example.com\", \"password\": \"correct horse\", \"displayName\": \"" + new string('x', 2 * 1024 * 1024) + "\", \"refreshToken\": \"x\"}",
     };
 
-    public static TheoryData<string, string> Cases()
-    {
-        var cases = new TheoryData<string, string>();
-        foreach (var endpoint in Endpoints)
-        {
-            foreach (var body in Bodies.Keys)
-            {
-                cases.Add(endpoint, body);
-            }
-        }
-        return cases;
-    }
+    public static TheoryData<string, string> Cases() => TheoryMatrix.Of(Endpoints, Bodies.Keys);
 
     [Theory]
     [MemberData(nameof(Cases))]

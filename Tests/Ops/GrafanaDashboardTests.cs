@@ -118,7 +118,7 @@ public sealed partial class GrafanaDashboardTests
 
         Assert.Equal(["Service health", "Auth", "Queues", ".NET runtime", "Service level objectives"], rows.Keys);
         Assert.Equal(["Instances up", "PostgreSQL ready", "PostgreSQL listener", "Build"], rows["Service health"]);
-        Assert.Equal(["Registrations per hour", "Login failure %", "Login attempts"], rows["Auth"]);
+        Assert.Equal(["Registrations per hour", "Login failure %", "Login attempts", "Email confirmations", "Password resets"], rows["Auth"]);
         Assert.Equal(["Queue backlog", "Job duration p95"], rows["Queues"]);
         Assert.Equal(["CPU", "Working set", "GC heap", "Thread-pool queue length", "GC pause time"], rows[".NET runtime"]);
         Assert.Equal(["Availability error budget left", "Latency error budget left", "Availability burn rate", "Latency burn rate"], rows["Service level objectives"]);

@@ -7,7 +7,7 @@ namespace MinimalBackend.Tests.Ops;
 
 /// <summary>
 /// Varied traffic that moves every metric the monitoring reads, until stopped: successes, 4xx, 5xx and slow
-/// requests; registrations and logins that succeed and fail; jobs that complete, retry and die; notifications
+/// requests; registrations and logins that succeed and fail; refused email link tokens and reset requests; jobs that complete, retry and die; notifications
 /// pushed to a client connected to the notifications hub. Errors are about one request in eight, so the
 /// guide's error-rate alert has something to catch.
 /// </summary>
@@ -71,11 +71,15 @@ public sealed class MonitoringTraffic : IAsyncDisposable
         (await _client.PostAsJsonAsync("/api/auth/register", new { email = "not an email" }, ct)).Dispose();
         (await _client.PostAsJsonAsync("/api/auth/login", new { email = account.Email, password = "not the password" }, ct)).Dispose();
         (await _client.PostAsJsonAsync("/api/auth/login", new { email = account.Email, password = account.Password }, ct)).Dispose();
+        // Emailed links: a stale confirmation and a stale reset token, each refused; a reset link asked for now and then.
+        (await _client.PostAsJsonAsync("/api/auth/confirm-email", new { token = "a-stale-or-made-up-token" }, ct)).Dispose();
+        (await _client.PostAsJsonAsync("/api/auth/reset-password", new { token = "a-stale-or-made-up-token", newPassword = "a new passphrase" }, ct)).Dispose();
         (await _client.GetAsync("/test/throw/traffic", ct)).Dispose();
         if (i % 3 == 0)
         {
             (await _client.GetAsync("/test/slow", ct)).Dispose();
             await TestAccounts.SignUpAsync(_client);
+            (await _client.PostAsJsonAsync("/api/auth/forgot-password", new { email = account.Email }, ct)).Dispose();
             await _host.Services.GetRequiredService<NotificationJobs>().EnqueueAsync(account.Id, "Traffic", $"Notification {i}", null, ct);
             // Two that complete, one that fails once then completes, one that fails until it is dead.
             await TestJobs.EnqueueAsync(_host, _connectionString, TestJobs.Payloads(4, p => p.Index switch

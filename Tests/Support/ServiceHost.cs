@@ -40,6 +40,7 @@ public sealed class ServiceHost : WebApplicationFactory<Program>
         // Each test class signs in from 127.0.0.1 again and again; the rate limit tests set small limits of their own.
         _settings.TryAdd("Auth:RateLimits:PerClientAddress", "100000");
         _settings.TryAdd("Auth:RateLimits:PerEmail", "100000");
+        _settings.TryAdd("Auth:RateLimits:EmailLinksPerEmail", "100000");
         // Emails that jobs write without an SMTP server go to a temp folder, not the repository's .data/mail.
         _settings.TryAdd("Email:PickupDirectory", Path.Combine(Path.GetTempPath(), "minimal-backend-test-mail"));
         _services = services;

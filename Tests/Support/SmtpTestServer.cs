@@ -58,6 +58,12 @@ public sealed class SmtpTestServer : IAsyncDisposable
     public Task<MimeMessage> WaitForMessageToAsync(string address) =>
         Eventually.UntilAsync(() => Task.FromResult(MessagesTo(address) is [var first, ..] ? first : null), m => m is not null, $"an email to {address}")!;
 
+    /// <summary>Waits until <paramref name="count"/> messages with this subject have reached the address; returns them in arrival order.</summary>
+    public Task<IReadOnlyList<MimeMessage>> WaitForMessagesToAsync(string address, string subject, int count = 1) =>
+        Eventually.UntilAsync(
+            () => Task.FromResult<IReadOnlyList<MimeMessage>>(MessagesTo(address).Where(m => m.Subject == subject).ToList()),
+            messages => messages.Count >= count, $"{count} emails '{subject}' to {address}");
+
     /// <summary>
     /// The next message's DATA is received but not answered; the returned task completes when that happens.
     /// <see cref="RefuseHeld"/> then answers it with a failure and does not keep it.

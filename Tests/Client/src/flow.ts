@@ -2,6 +2,8 @@
 // live document (src/generated/api.d.ts): compiled with tsc --strict and no casts or non-null assertions
 // (scripts/no-assertions.mjs), then run with node against the service by Tests/Infrastructure/OpenApi/GeneratedClientTests.cs.
 // Each step prints one JSON line; any unexpected answer throws and exits non-zero.
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import * as signalR from "@microsoft/signalr";
 import createClient from "openapi-fetch";
 import type { components, paths } from "./generated/api.js";
@@ -12,6 +14,8 @@ type NotificationMessage = Omit<components["schemas"]["NotificationResponse"], "
 
 const baseUrl = requireEnv("API_BASE_URL");
 const adminAccessToken = requireEnv("ADMIN_ACCESS_TOKEN");
+// Where the service writes its emails as .eml files (Email:PickupDirectory): the flow reads its links there, as a user would in a mail client.
+const mailDirectory = requireEnv("MAIL_DIRECTORY");
 // A guard against hanging on a lost message, not a measurement: the test never asserts a duration.
 const hangGuardMs = 60_000;
 
@@ -44,6 +48,21 @@ function isNotificationMessage(value: unknown): value is NotificationMessage {
     && "createdAt" in value && typeof value.createdAt === "string";
 }
 
+/** The token of the newest link to the client's `page` in an email to `to`, waiting for the email to arrive. */
+async function tokenFromMail(page: string, to: string, notIn: readonly string[] = []): Promise<string> {
+  const pattern = new RegExp(`/${page}\\?token=([A-Za-z0-9_-]+)`);
+  const guard = Date.now() + hangGuardMs;
+  while (Date.now() < guard) {
+    for (const name of (await readdir(mailDirectory)).filter((n) => n.endsWith(".eml"))) {
+      const text = await readFile(join(mailDirectory, name), "utf8");
+      const token = pattern.exec(text)?.[1];
+      if (text.includes(`<${to}>`) && token !== undefined && !notIn.includes(token)) return token;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no ${page} link arrived for ${to}`);
+}
+
 const anonymous = clientFor();
 const email = `flow-${crypto.randomUUID()}@example.com`;
 const password = "a long enough passphrase";
@@ -66,7 +85,9 @@ let user = clientFor(tokens.accessToken);
 const me = await user.GET("/api/users/me");
 if (me.error) fail("me", me.error);
 if (me.data.email !== email) fail(`me: expected ${email}, got ${me.data.email}`);
-step("me", { id: me.data.id });
+const emailConfirmed: boolean = me.data.emailConfirmed;
+if (emailConfirmed) fail("me: a new account's address is confirmed already");
+step("me", { id: me.data.id, emailConfirmed });
 
 const updated = await user.PATCH("/api/users/me", { body: { displayName: "Flow User, renamed" } });
 if (updated.error) fail("update me", updated.error);
@@ -153,3 +174,39 @@ const afterLogout = await anonymous.POST("/api/auth/refresh", { body: { refreshT
 if (afterLogout.error === undefined) fail("refresh after logout: expected 401, got a token pair");
 if (afterLogout.error.status !== 401) fail("refresh after logout", afterLogout.error);
 step("logout", { refreshAfterLogout: afterLogout.error.status });
+
+// Confirm the address with the token of the emailed link (the client's /confirm-email page posts it): 204, then the
+// account says so. The same token again is a typed 400 whose `errors` names `token`.
+const confirmToken = await tokenFromMail("confirm-email", email);
+const confirmed = await anonymous.POST("/api/auth/confirm-email", { body: { token: confirmToken } });
+if (confirmed.error) fail("confirm email", confirmed.error);
+if (confirmed.response.status !== 204) fail(`confirm email: status ${confirmed.response.status}`);
+const confirmedAgain = await anonymous.POST("/api/auth/confirm-email", { body: { token: confirmToken } });
+if (confirmedAgain.error === undefined) fail("confirm email again: expected 400");
+const tokenErrors: string[] = confirmedAgain.error.errors?.["token"] ?? [];
+if (confirmedAgain.error.status !== 400 || tokenErrors.length === 0) fail("confirm email again", confirmedAgain.error);
+const resent = await anonymous.POST("/api/auth/resend-confirmation", { body: { email } });
+if (resent.error) fail("resend confirmation", resent.error);
+if (resent.response.status !== 202) fail(`resend confirmation: status ${resent.response.status}`);
+step("confirmEmail", { reused: confirmedAgain.error.status, resent: resent.response.status });
+
+// A forgotten password: 202 for a known and an unknown address alike; the emailed link's token and a new password
+// reset it, the new password signs in, and the sessions of before are over.
+const sessionBefore = await anonymous.POST("/api/auth/login", { body: { email, password } });
+if (sessionBefore.error) fail("login before the reset", sessionBefore.error);
+const forgot = await anonymous.POST("/api/auth/forgot-password", { body: { email } });
+if (forgot.error) fail("forgot password", forgot.error);
+const forgotUnknown = await anonymous.POST("/api/auth/forgot-password", { body: { email: `nobody-${crypto.randomUUID()}@example.com` } });
+if (forgotUnknown.error) fail("forgot password, unknown address", forgotUnknown.error);
+if (forgot.response.status !== 202 || forgotUnknown.response.status !== 202) fail(`forgot password: ${forgot.response.status}, ${forgotUnknown.response.status}`);
+const newPassword = "a brand new passphrase";
+const reset = await anonymous.POST("/api/auth/reset-password", { body: { token: await tokenFromMail("reset-password", email), newPassword } });
+if (reset.error) fail("reset password", reset.error);
+const signedInAgain = await anonymous.POST("/api/auth/login", { body: { email, password: newPassword } });
+if (signedInAgain.error) fail("login with the new password", signedInAgain.error);
+const meConfirmed = await clientFor(signedInAgain.data.accessToken).GET("/api/users/me");
+if (meConfirmed.error) fail("me after the reset", meConfirmed.error);
+if (!meConfirmed.data.emailConfirmed) fail("me after the reset: the address is not confirmed");
+const oldSession = await anonymous.POST("/api/auth/refresh", { body: { refreshToken: sessionBefore.data.refreshToken } });
+if (oldSession.error === undefined || oldSession.error.status !== 401) fail("refresh of a session from before the reset: expected 401");
+step("resetPassword", { reset: reset.response.status, oldSession: oldSession.error.status, emailConfirmed: meConfirmed.data.emailConfirmed });

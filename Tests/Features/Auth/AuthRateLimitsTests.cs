@@ -115,6 +115,44 @@ public sealed class AuthRateLimitsTests(DatabaseFixture database)
         }
     }
 
+    [Fact]
+    public async Task Link_requests_per_email_are_limited_across_spellings_and_both_endpoints_whether_or_not_the_address_has_an_account()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = new ServiceHost(database.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Auth:RateLimits:EmailLinkWindow"] = Window.ToString(),
+            ["Auth:RateLimits:EmailLinksPerEmail"] = "2",
+        })
+        {
+            Time = time,
+        };
+        using var client = host.CreateSocketClient();
+        var account = await TestAccounts.SignUpAsync(client);
+        var unknown = FakeUsers.Next().Email;
+        var accepted = new[]
+        {
+            await LinkAsync(client, "forgot-password", account.Email), await LinkAsync(client, "resend-confirmation", account.Email.ToUpperInvariant()),
+            await LinkAsync(client, "forgot-password", unknown), await LinkAsync(client, "forgot-password", unknown),
+        };
+
+        var limited = await LinkAsync(client, "resend-confirmation", account.Email);
+        var limitedUnknown = await LinkAsync(client, "resend-confirmation", unknown);
+        var otherEmail = await LinkAsync(client, "forgot-password", FakeUsers.Next().Email);
+        time.Advance(Window);
+        var recovered = await LinkAsync(client, "forgot-password", account.Email);
+
+        Assert.All(accepted, response => Assert.Equal(HttpStatusCode.Accepted, response.StatusCode));
+        await ProblemResponses.AssertProblemAsync(limited, HttpStatusCode.TooManyRequests);
+        await ProblemResponses.AssertProblemAsync(limitedUnknown, HttpStatusCode.TooManyRequests);
+        Assert.Equal(limited.Headers.RetryAfter, limitedUnknown.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.Accepted, otherEmail.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, recovered.StatusCode);
+    }
+
+    private static Task<HttpResponseMessage> LinkAsync(HttpClient client, string endpoint, string email) =>
+        client.PostAsJsonAsync($"/api/auth/{endpoint}", new { email });
+
     private ServiceHost Host(int perClientAddress, int perEmail, FakeTimeProvider? time = null) => new(database.ConnectionString, new Dictionary<string, string?>
     {
         ["Auth:RateLimits:Window"] = Window.ToString(),

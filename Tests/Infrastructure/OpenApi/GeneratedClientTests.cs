@@ -7,7 +7,7 @@ namespace MinimalBackend.Tests.Infrastructure.OpenApi;
 // (openapi-typescript + openapi-fetch, @microsoft/signalr for the hub), compiled strictly and run against the service.
 // A document change that breaks generated clients fails here: at generation, at compile time, or in the flow.
 [Collection(nameof(GeneratedClientTests))]
-public sealed class GeneratedClientTests(ServiceFixture service) : IClassFixture<ServiceFixture>, IDisposable
+public sealed class GeneratedClientTests(GeneratedClientTests.MailDirectoryHost service) : IClassFixture<GeneratedClientTests.MailDirectoryHost>, IDisposable
 {
     private const string Flow = "src/flow.ts";
     private readonly string _directory = Directory.CreateTempSubdirectory("minimal-backend-client-").FullName;
@@ -29,10 +29,11 @@ public sealed class GeneratedClientTests(ServiceFixture service) : IClassFixture
         {
             ["API_BASE_URL"] = service.Host.BaseAddress.ToString().TrimEnd('/'),
             ["ADMIN_ACCESS_TOKEN"] = admin.AccessToken,
+            ["MAIL_DIRECTORY"] = service.MailDirectory,
         });
 
         Assert.Equal(
-            ["register", "login", "me", "updateMe", "problem401", "problem400", "hubConnected", "hubNotification", "listNotifications", "markRead", "refresh", "logout"],
+            ["register", "login", "me", "updateMe", "problem401", "problem400", "hubConnected", "hubNotification", "listNotifications", "markRead", "refresh", "logout", "confirmEmail", "resetPassword"],
             Steps(output));
     }
 
@@ -60,4 +61,15 @@ public sealed class GeneratedClientTests(ServiceFixture service) : IClassFixture
         [.. output.Split('\n')
             .Where(line => line.StartsWith("{\"step\":", StringComparison.Ordinal))
             .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("step").GetString()!)];
+
+    /// <summary>The service writing its emails as .eml files to a folder of this class's own, where the flow reads its links.</summary>
+    public sealed class MailDirectoryHost(DatabaseFixture database) : ServiceFixture(database), IDisposable
+    {
+        public string MailDirectory { get; } = Directory.CreateTempSubdirectory("minimal-backend-client-mail-").FullName;
+
+        public void Dispose() => Directory.Delete(MailDirectory, recursive: true);
+
+        protected override ServiceHost CreateHost(string connectionString) =>
+            new(connectionString, new Dictionary<string, string?> { ["Email:PickupDirectory"] = MailDirectory });
+    }
 }

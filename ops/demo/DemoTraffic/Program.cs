@@ -9,10 +9,11 @@ using Microsoft.AspNetCore.SignalR.Client;
 // Usage: DemoTraffic <service base URL> <admin email> <admin password> [--incident errors|logins]
 // Drives what a few clients do, forever, in rounds a quarter of a second apart: reads, sign-ups and sign-ins
 // (one in four with a wrong password), invalid input, unknown routes, five clients connected to the
-// notifications hub and admin notifications pushed to them, and every 120 rounds one sign-in shed with 503
-// (two at once, of which ./ops/run's demo settings let only one hash), so the 5xx panels and queries have data
-// while every alert stays quiet: README, "./ops/run --demo". With --incident it adds, every round, the traffic
-// of an incident that sets off chosen alerts (DemoIncident). Stops on Ctrl-C or SIGTERM.
+// notifications hub and admin notifications pushed to them, emailed-link requests every 100 rounds, and every
+// 120 rounds one sign-in shed with 503 (two at once, of which ./ops/run's demo settings let only one hash), so
+// the 5xx panels and queries have data while every alert stays quiet: README, "./ops/run --demo". With
+// --incident it adds, every round, the traffic of an incident that sets off chosen alerts (DemoIncident).
+// Stops on Ctrl-C or SIGTERM.
 if (!DemoOptions.TryParse(args, out var options))
 {
     Console.Error.WriteLine($"usage: DemoTraffic <base URL> <admin email> <admin password> [--incident {string.Join('|', DemoIncident.Names)}]");
@@ -74,6 +75,14 @@ for (var tick = 0; !stop.IsCancellationRequested; tick++)
         {
             responses.Add(await traffic.PostAsync("/api/admin/notifications",
                 new { userId = someone.Id, title = "Demo", body = $"Notification {tick}" }, admin, stop.Token));
+        }
+        if (tick % 100 == 50)
+        {
+            // Emailed links: a reset asked for (its email is a job), and a confirmation and a reset with a stale token,
+            // refused. One refused reset in 100 rounds is about 0.025 a second, a quarter of PasswordResetTokenGuessing's 0.1.
+            responses.Add(await traffic.PostAsync("/api/auth/forgot-password", new { email = someone.Email }, stop.Token));
+            responses.Add(await traffic.PostAsync("/api/auth/confirm-email", new { token = "a-stale-demo-token" }, stop.Token));
+            responses.Add(await traffic.PostAsync("/api/auth/reset-password", new { token = "a-stale-demo-token", newPassword = "a new demo passphrase" }, stop.Token));
         }
         if (tick % DemoClient.ShedEvery == DemoClient.ShedEvery - 1)
         {
