@@ -31,6 +31,7 @@ public static class AuthModule
         builder.Services.AddSingleton<LoginAttemptLimiter>();
         builder.Services.AddSingleton<EmailLinkLimiter>();
         builder.Services.AddSingleton<SessionTokens>();
+        builder.Services.AddSingleton<CurrentPasswordCheck>();
         builder.Services.AddTransient<PruneRefreshTokens>();
         builder.Services.AddHostedService<RefreshTokenHousekeepingSchedule>();
         builder.Services.AddMetrics<AuthMetrics>();

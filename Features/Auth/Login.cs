@@ -1,11 +1,9 @@
 using FastEndpoints;
-using FluentValidation;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using MinimalBackend.Features.Users;
 using MinimalBackend.Infrastructure.Http;
 using MinimalBackend.Infrastructure.Security;
-using MinimalBackend.Infrastructure.Validation;
 using Npgsql;
 
 namespace MinimalBackend.Features.Auth;
@@ -17,11 +15,7 @@ public sealed class LoginValidator : Validator<LoginRequest>
     public LoginValidator()
     {
         RuleFor(x => x.Email).ValidEmail();
-        // Only an upper bound here: a password too short to be registered is simply a wrong password.
-        RuleFor(x => x.Password).Cascade(CascadeMode.Stop)
-            .NotEmpty()
-            .MaximumLength(RegisterValidator.PasswordMaxLength)
-            .WellFormedUnicode();
+        RuleFor(x => x.Password).EnteredPassword();
     }
 }
 

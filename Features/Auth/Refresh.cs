@@ -91,10 +91,4 @@ public static class RefreshData
         connection.ExecuteAsync(new CommandDefinition(
             "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = @FamilyId AND revoked_at IS NULL",
             new { FamilyId = familyId }, transaction, cancellationToken: cancellationToken));
-
-    /// <summary>Ends every session of the account (a password reset: whoever knew the old password is signed out everywhere).</summary>
-    public static Task RevokeAllOfUserAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid userId, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = @UserId AND revoked_at IS NULL",
-            new { UserId = userId }, transaction, cancellationToken: cancellationToken));
 }

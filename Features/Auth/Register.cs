@@ -1,10 +1,8 @@
 using FastEndpoints;
-using FluentValidation;
 using FluentValidation.Results;
 using MinimalBackend.Features.Email;
 using MinimalBackend.Features.Users;
 using MinimalBackend.Infrastructure.Security;
-using MinimalBackend.Infrastructure.Validation;
 using Npgsql;
 
 namespace MinimalBackend.Features.Auth;
@@ -13,26 +11,12 @@ public sealed record RegisterRequest(string Email, string Password, string Displ
 
 public sealed class RegisterValidator : Validator<RegisterRequest>
 {
-    /// <summary>NIST SP 800-63B, section 5.1.1.2: at least 8 characters, allow at least 64, no composition rules.</summary>
-    public const int PasswordMinLength = 8;
-    public const int PasswordMaxLength = 128;
-
     public RegisterValidator()
     {
         RuleFor(x => x.Email).ValidEmail();
         RuleFor(x => x.Password).ValidNewPassword();
         RuleFor(x => x.DisplayName).ValidDisplayName();
     }
-}
-
-public static class PasswordRules
-{
-    /// <summary>What a password being set must be (registration, reset): <see cref="RegisterValidator.PasswordMinLength"/> to <see cref="RegisterValidator.PasswordMaxLength"/> characters of well-formed Unicode.</summary>
-    public static IRuleBuilderOptions<T, string> ValidNewPassword<T>(this IRuleBuilderInitial<T, string> rule) =>
-        rule.Cascade(CascadeMode.Stop)
-            .NotEmpty()
-            .Length(RegisterValidator.PasswordMinLength, RegisterValidator.PasswordMaxLength)
-            .WellFormedUnicode();
 }
 
 /// <summary>

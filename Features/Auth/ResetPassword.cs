@@ -63,7 +63,8 @@ public sealed class ResetPasswordEndpoint(
         }
         await UserAccounts.UpdatePasswordHashAsync(connection, transaction, userId, passwordHash, ct);
         await UserAccounts.ConfirmEmailAsync(connection, transaction, userId, time.GetUtcNow(), ct);
-        await RefreshData.RevokeAllOfUserAsync(connection, transaction, userId, ct);
+        // Whoever knew the old password is signed out everywhere.
+        await SessionTokens.EndOtherSessionsAsync(connection, transaction, userId, keep: null, ct);
         await transaction.CommitAsync(ct);
         metrics.ResetCompleted(AccountTokenStatus.Ok);
         await Send.NoContentAsync(ct);

@@ -37,8 +37,28 @@ public sealed class SessionTokens(AccessTokenIssuer accessTokens, IOptions<AuthO
             },
             transaction,
             cancellationToken: cancellationToken));
-        return new TokenResponse(accessTokens.Issue(userId, role), refreshToken, (int)accessTokens.Lifetime.TotalSeconds, TokenType);
+        return new TokenResponse(accessTokens.Issue(userId, role, familyId), refreshToken, (int)accessTokens.Lifetime.TotalSeconds, TokenType);
     }
+
+    /// <summary>
+    /// Ends every session of the account but <paramref name="keep"/> (all of them when it is null), inside the
+    /// caller's transaction: their refresh tokens are revoked, so each ends when its access token expires. Returns
+    /// how many sessions were ended.
+    /// </summary>
+    public static Task<int> EndOtherSessionsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid userId, Guid? keep, CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<int>(new CommandDefinition(
+            """
+            WITH revoked AS (
+                UPDATE refresh_tokens SET revoked_at = now()
+                WHERE user_id = @UserId AND revoked_at IS NULL AND (@Keep::uuid IS NULL OR family_id <> @Keep)
+                RETURNING family_id
+            )
+            SELECT count(DISTINCT family_id) FROM revoked
+            """,
+            new { UserId = userId, Keep = keep },
+            transaction,
+            cancellationToken: cancellationToken));
 
     /// <summary>RFC 6749 section 5.1: a response that carries tokens is stored by no cache (<c>Pragma</c> for HTTP/1.0 ones).</summary>
     public static void ForbidCaching(HttpResponse response)

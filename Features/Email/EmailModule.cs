@@ -28,6 +28,7 @@ public static class EmailModule
             BackoffMax = TimeSpan.FromMinutes(5),
         });
         builder.Services.AddSingleton<EmailJobs>();
+        builder.Services.AddSingleton<EmailRecipients>();
         return builder;
     }
 }

@@ -9,9 +9,10 @@ public sealed record WelcomeEmail(Guid UserId, string Email, string DisplayName)
 
 /// <summary>
 /// Sends the welcome email (job type <c>send_welcome_email</c>, queue <c>email</c>). Delivery is at-least-once:
-/// after a crash mid-send the message may go out twice, with the same Message-ID both times.
+/// after a crash mid-send the message may go out twice, with the same Message-ID both times. Nothing is sent to
+/// an account deleted since (<see cref="EmailRecipients"/>).
 /// </summary>
-public sealed class SendWelcomeEmail(IEmailSender email) : IInvocable, IInvocableWithPayload<WelcomeEmail>, ICancellableInvocable
+public sealed class SendWelcomeEmail(IEmailSender email, EmailRecipients recipients) : IInvocable, IInvocableWithPayload<WelcomeEmail>, ICancellableInvocable
 {
     public const string JobType = "send_welcome_email";
 
@@ -19,7 +20,13 @@ public sealed class SendWelcomeEmail(IEmailSender email) : IInvocable, IInvocabl
 
     public CancellationToken CancellationToken { get; set; }
 
-    public Task Invoke() => email.SendAsync(WelcomeEmailTemplate.Render(Payload), CancellationToken);
+    public async Task Invoke()
+    {
+        if (await recipients.StillExistsAsync(Payload.UserId, JobType, CancellationToken))
+        {
+            await email.SendAsync(WelcomeEmailTemplate.Render(Payload), CancellationToken);
+        }
+    }
 }
 
 /// <summary>The welcome email in plain text and HTML. The display name is the user's own input: HTML-encoded.</summary>

@@ -41,8 +41,7 @@ public sealed class GetUserEndpoint(NpgsqlDataSource database) : Endpoint<GetUse
             $"SELECT {UserResponse.Columns} FROM users WHERE id = @Id", new { req.Id }, cancellationToken: ct));
         if (user is null)
         {
-            await Send.ResultAsync(TypedResults.Problem(
-                statusCode: StatusCodes.Status404NotFound, title: "User not found", detail: $"There is no user with id {req.Id}."));
+            await Send.ResultAsync(CurrentUserProblems.UserNotFound(req.Id));
             return;
         }
         await Send.OkAsync(user, ct);

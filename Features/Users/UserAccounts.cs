@@ -18,8 +18,9 @@ public sealed record AccountRecipient(Guid Id, string Email, string DisplayName,
 public sealed record AccountLookup(string EmailKey, AccountCredentials? Account);
 
 /// <summary>
-/// Account storage, for Auth and Email: creating accounts, finding one by email, setting a password hash, confirming
-/// an address, reading a role or where an account's emails go. Every method joins the caller's connection (and transaction, where it writes), so Auth's unit of work
+/// Account storage, for Auth and Email: creating accounts, finding one by email or id, setting a password hash,
+/// confirming an address, reading a role or where an account's emails go. Every method joins the caller's connection
+/// (and transaction, where it writes), so Auth's unit of work
 /// stays one transaction while the <c>users</c> table stays Users' alone.
 /// </summary>
 /// <remarks>
@@ -106,6 +107,15 @@ public static class UserAccounts
             new { Email = email },
             cancellationToken: cancellationToken));
         return new AccountLookup(row.EmailKey, row.Id is { } id ? new AccountCredentials(id, row.Role!, row.PasswordHash!, row.EmailConfirmed) : null);
+    }
+
+    /// <summary>The account of <paramref name="userId"/> and its address's identity key, or null when there is no such account.</summary>
+    public static async Task<AccountLookup?> FindByIdAsync(NpgsqlConnection connection, Guid userId, CancellationToken cancellationToken)
+    {
+        var row = await connection.QuerySingleOrDefaultAsync<(string EmailKey, Guid Id, string Role, string PasswordHash, bool EmailConfirmed)?>(new CommandDefinition(
+            "SELECT email_key, id, role, password_hash, email_confirmed_at IS NOT NULL AS email_confirmed FROM users WHERE id = @Id",
+            new { Id = userId }, cancellationToken: cancellationToken));
+        return row is { } found ? new AccountLookup(found.EmailKey, new AccountCredentials(found.Id, found.Role, found.PasswordHash, found.EmailConfirmed)) : null;
     }
 
     public static Task UpdatePasswordHashAsync(

@@ -1,5 +1,6 @@
 using MinimalBackend.Infrastructure.Commands;
 using MinimalBackend.Infrastructure.OpenApi;
+using MinimalBackend.Metrics;
 
 [assembly: ApiTag("Users", "The signed-in user's own account; every account, for administrators.")]
 
@@ -9,8 +10,8 @@ public static class UsersModule
 {
     /// <summary>
     /// The users endpoints are discovered by FastEndpoints; this adds the tokens of the emailed account links
-    /// (<see cref="AccountTokens"/>), the <c>seed</c> command and the policy of the signed-in endpoints' group
-    /// (<see cref="SignedInApi"/>).
+    /// (<see cref="AccountTokens"/>), the <c>seed</c> command, the policy of the signed-in endpoints' group
+    /// (<see cref="SignedInApi"/>), account deletion and its metric.
     /// </summary>
     public static WebApplicationBuilder AddUsersFeature(this WebApplicationBuilder builder)
     {
@@ -20,6 +21,8 @@ public static class UsersModule
             .ValidateOnStart();
         builder.Services.AddSingleton<AccountTokens>();
         builder.Services.AddAuthorization(SignedInApi.AddPolicy);
+        builder.Services.AddSingleton<AccountDeletion>();
+        builder.Services.AddMetrics<UsersMetrics>();
         builder.Services.AddCommand<SeedUsersCommand>();
         return builder;
     }

@@ -22,8 +22,11 @@ public static class ValidationProblems
         errors.ResponseBuilder = Create;
     }
 
-    private static HttpValidationProblemDetails Create(List<ValidationFailure> failures, HttpContext context, int statusCode)
+    /// <summary>The problem for these failures; also for a handler that finds a field wrong after validation (a password that does not match).</summary>
+    public static HttpValidationProblemDetails Create(List<ValidationFailure> failures, HttpContext context, int statusCode)
     {
+        ArgumentNullException.ThrowIfNull(failures);
+        ArgumentNullException.ThrowIfNull(context);
         var errors = failures
             .GroupBy(f => f.PropertyName, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Select(f => f.ErrorMessage).Distinct(StringComparer.Ordinal).ToArray(), StringComparer.Ordinal);

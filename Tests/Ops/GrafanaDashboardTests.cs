@@ -91,6 +91,15 @@ public sealed partial class GrafanaDashboardTests
     }
 
     [Fact]
+    public void The_accounts_deleted_panel_shows_deletions_by_who_deleted()
+    {
+        var panel = Assert.Single(Charts, p => p.GetProperty("title").GetString() == "Accounts deleted per hour");
+
+        Assert.Equal(["sum by (by) (increase(users_deleted_total{" + Selector + "}[1h]))"], Targets(panel).Select(t => t.GetProperty("expr").GetString()));
+        Assert.Equal("{{by}}", Targets(panel).Single().GetProperty("legendFormat").GetString());
+    }
+
+    [Fact]
     public void The_queue_processing_rate_is_stacked()
     {
         var panel = Assert.Single(Charts, p => p.GetProperty("title").GetString() == "Queue Job Processing Rate");
@@ -118,7 +127,7 @@ public sealed partial class GrafanaDashboardTests
 
         Assert.Equal(["Service health", "Auth", "Queues", ".NET runtime", "Service level objectives"], rows.Keys);
         Assert.Equal(["Instances up", "PostgreSQL ready", "PostgreSQL listener", "Build"], rows["Service health"]);
-        Assert.Equal(["Registrations per hour", "Login failure %", "Login attempts", "Email confirmations", "Password resets"], rows["Auth"]);
+        Assert.Equal(["Registrations per hour", "Login failure %", "Login attempts", "Email confirmations", "Password resets", "Accounts deleted per hour"], rows["Auth"]);
         Assert.Equal(["Queue backlog", "Job duration p95"], rows["Queues"]);
         Assert.Equal(["CPU", "Working set", "GC heap", "Thread-pool queue length", "GC pause time"], rows[".NET runtime"]);
         Assert.Equal(["Availability error budget left", "Latency error budget left", "Availability burn rate", "Latency burn rate"], rows["Service level objectives"]);

@@ -69,6 +69,7 @@ public sealed class LiveMonitoringTests(LiveMonitoringTests.MonitoredService ser
             """sum(queue_jobs_total{job="minimal-backend", status="dead"}) > 0""",
             """sum(rate(login_attempts_total{job="minimal-backend", status="failed"}[5m])) > 0""",
             """sum(increase(users_registered_total{job="minimal-backend"}[1h])) > 0""",
+            """sum(increase(users_deleted_total{job="minimal-backend", by="self"}[1h])) > 0""",
             """histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{job="minimal-backend", status!="101"}[5m]))) > 0""",
             """sum(websocket_connections_total{job="minimal-backend", gateway="notifications"}) > 0""",
             """sum(rate(queue_jobs_completed_total{job="minimal-backend", queue="notification"}[5m])) > 0""",

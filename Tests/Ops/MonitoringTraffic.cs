@@ -7,7 +7,7 @@ namespace MinimalBackend.Tests.Ops;
 
 /// <summary>
 /// Varied traffic that moves every metric the monitoring reads, until stopped: successes, 4xx, 5xx and slow
-/// requests; registrations and logins that succeed and fail; refused email link tokens and reset requests; jobs that complete, retry and die; notifications
+/// requests; registrations, logins that succeed and fail, and account deletions; refused email link tokens and reset requests; jobs that complete, retry and die; notifications
 /// pushed to a client connected to the notifications hub. Errors are about one request in eight, so the
 /// guide's error-rate alert has something to catch.
 /// </summary>
@@ -78,7 +78,8 @@ public sealed class MonitoringTraffic : IAsyncDisposable
         if (i % 3 == 0)
         {
             (await _client.GetAsync("/test/slow", ct)).Dispose();
-            await TestAccounts.SignUpAsync(_client);
+            var leaver = await TestAccounts.SignUpAsync(_client);
+            (await _client.SendJsonAsync(HttpMethod.Delete, "/api/users/me", new { password = leaver.Password }, leaver.AccessToken)).Dispose();
             (await _client.PostAsJsonAsync("/api/auth/forgot-password", new { email = account.Email }, ct)).Dispose();
             await _host.Services.GetRequiredService<NotificationJobs>().EnqueueAsync(account.Id, "Traffic", $"Notification {i}", null, ct);
             // Two that complete, one that fails once then completes, one that fails until it is dead.

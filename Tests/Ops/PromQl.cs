@@ -80,7 +80,7 @@ public static class MetricFamilies
         "http_requests_total", "http_request_duration_seconds_bucket", "http_request_duration_seconds_sum", "http_request_duration_seconds_count",
         "process_cpu_seconds_total", "process_working_set_bytes", "dotnet_gc_heap_size_bytes", "dotnet_total_memory_bytes",
         "dotnet_thread_pool_queue_length", "dotnet_gc_pause_seconds_total", "readiness_check_status", "postgres_listener_connected",
-        "users_registered_total", "login_attempts_total", "email_confirmations_total", "password_resets_total",
+        "users_registered_total", "login_attempts_total", "email_confirmations_total", "password_resets_total", "users_deleted_total",
         "queue_jobs_total", "queue_jobs_completed_total", "queue_jobs_failed_total", "queue_jobs_waiting",
         "queue_job_duration_seconds_bucket", "queue_job_duration_seconds_sum", "queue_job_duration_seconds_count",
         "websocket_connections_total", "minimal_backend_build_info",

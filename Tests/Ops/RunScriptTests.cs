@@ -2,14 +2,16 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using MinimalBackend.Tests.Support;
 
 namespace MinimalBackend.Tests.Ops;
 
 // The README's first command, run the way a newcomer runs it: no database configured, so it creates a
 // PostgreSQL cluster, starts it, the service, a Prometheus scraping the service and an Alertmanager beside
-// it (the packages being installed); Ctrl-C (SIGINT to the terminal's process group) stops them all.
-public sealed class RunScriptTests : IDisposable
+// it (the packages being installed); Ctrl-C (SIGINT to the terminal's process group) stops them all. The demo
+// runs against the real alert rules and sets off none; its incident sets off the alerts it names.
+public sealed partial class RunScriptTests : IDisposable
 {
     private readonly string _dataDirectory = Directory.CreateTempSubdirectory("minimal-backend-run-").FullName;
     private readonly int _postgresPort = LocalNetwork.FreePort();
@@ -60,15 +62,63 @@ public sealed class RunScriptTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_with_demo_seeds_users_and_drives_traffic_until_every_dashboard_panel_has_data()
+    public async Task Run_with_demo_gives_every_dashboard_and_docs_query_data_and_sets_off_no_alert()
     {
-        var output = await RunUntilReadyThenInterruptAsync(["--demo"], whileRunning: EveryDashboardQueryHasDataAsync);
+        // The real rules, evaluated every second: an alert pending for a moment shows in ALERTS.
+        var output = await RunUntilReadyThenInterruptAsync(["--demo"], EverySecond(), whileRunning: async () =>
+        {
+            await EveryDashboardAndDocsQueryHasDataAsync();
+            // The Error Rate panel has data once the demo's first shed sign-in (round 120, the last of its cycles)
+            // has come: by then it has made every kind of request it makes. Every rule has been evaluated since.
+            await AlertRulesEvaluatedAfterAsync(DateTimeOffset.UtcNow);
+            using var prometheus = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_prometheusPort}") };
+            var alerts = await PrometheusServer.AlertsOfTheLastHourAsync(prometheus);
+            Assert.True(alerts.Count == 0, $"alerts pending or firing during the demo:\n{string.Join('\n', alerts)}");
+        });
 
         Assert.Contains("Demo traffic against", output, StringComparison.Ordinal);
         Assert.Matches(@"demo traffic: 200 x\d+", output);
+        Assert.Matches(@"demo traffic: .*503 x\d+", output);
         Assert.False(LocalNetwork.IsListening(_appPort), "the service still listens after Ctrl-C");
         Assert.False(LocalNetwork.IsListening(_postgresPort), "PostgreSQL still listens after Ctrl-C");
         Assert.DoesNotContain(Process.GetProcesses(), p => SafeCommandLine(p).Contains(_dataDirectory, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("--demo=incident", "errors", new[] { "ErrorBudgetBurn critical", "HighErrorRate critical" }, "LoginFailureSpike warning")]
+    [InlineData("--demo=incident:logins", "logins", new[] { "LoginFailureSpike warning" }, "ErrorBudgetBurn critical")]
+    public async Task Run_with_a_demo_incident_sets_off_its_alerts_in_the_alertmanager(string argument, string incident, string[] alerts, string notThis)
+    {
+        // The real expressions with every `for:` hold cut to 5 s (promtool's unit tests cover the holds), so the
+        // alerts fire within seconds of their condition instead of minutes.
+        var rules = Path.Combine(_dataDirectory, "alerts-short-holds.yml");
+        await File.WriteAllTextAsync(rules, ForHold().Replace(await File.ReadAllTextAsync(AlertRules.FilePath), "${indent}for: 5s"));
+        var environment = new Dictionary<string, string>(EverySecond()) { ["PROM_RULE_FILE"] = rules };
+
+        var output = await RunUntilReadyThenInterruptAsync([argument], environment, whileRunning: async () =>
+        {
+            using var alertmanager = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_alertmanagerPort}") };
+            var active = await Eventually.UntilAsync(() => ActiveAlertsAsync(alertmanager), a => alerts.All(a.Contains),
+                $"{string.Join(" and ", alerts)} active in the Alertmanager", TimeSpan.FromMinutes(3));
+            Assert.DoesNotContain(notThis, active);
+        });
+
+        Assert.Contains($"with the {incident} incident", output, StringComparison.Ordinal);
+        Assert.Contains($"incident '{incident}': {alerts[0].Split(' ')[0]}", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_with_an_unknown_incident_says_which_there_are_and_starts_nothing()
+    {
+        var result = await ProcessRunner.RunAsync(new ProcessStartInfo("bash", ["ops/run", "--demo=incident:nonsense"])
+        {
+            WorkingDirectory = RepositoryRoot.Path,
+            Environment = { ["DATA_DIR"] = _dataDirectory },
+        });
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("Unknown incident 'nonsense': errors (ErrorBudgetBurn, HighErrorRate) or logins (LoginFailureSpike)", result.Output, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_dataDirectory));
     }
 
     [Fact]
@@ -150,23 +200,45 @@ public sealed class RunScriptTests : IDisposable
         return found;
     }
 
-    private async Task EveryDashboardQueryHasDataAsync()
+    // Prometheus scraping and evaluating every second (ops/lib/prometheus.sh's knobs for the tests).
+    private static Dictionary<string, string> EverySecond() => new() { ["PROM_SCRAPE_INTERVAL"] = "1s", ["PROM_EVALUATION_INTERVAL"] = "1s" };
+
+    // Each alert that is pending or firing, as "name severity", from the Alertmanager's API.
+    private static async Task<List<string>> ActiveAlertsAsync(HttpClient alertmanager)
     {
-        // Prometheus scrapes every 10 s here, as for a developer: rates need two scrapes of moving counters.
-        var queries = GrafanaDashboardTests.Queries().Select(PromQl.WithAllInstances).ToList();
+        using var alerts = JsonDocument.Parse(await alertmanager.GetStringAsync("/api/v2/alerts?active=true"));
+        return [.. alerts.RootElement.EnumerateArray().Select(a => a.GetProperty("labels")).Select(l => $"{l.GetProperty("alertname").GetString()} {l.GetProperty("severity").GetString()}")];
+    }
+
+    // Waits until every rule group of the Prometheus ops/run started has been evaluated after the moment given.
+    private async Task AlertRulesEvaluatedAfterAsync(DateTimeOffset moment)
+    {
+        using var prometheus = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_prometheusPort}") };
+        await Eventually.UntilAsync(async () =>
+            {
+                using var rules = JsonDocument.Parse(await prometheus.GetStringAsync("/api/v1/rules"));
+                return rules.RootElement.GetProperty("data").GetProperty("groups").EnumerateArray()
+                    .Select(g => g.GetProperty("lastEvaluation").GetDateTimeOffset()).Min();
+            },
+            oldest => oldest > moment, $"every rule group evaluated after {moment:O}");
+    }
+
+    private async Task EveryDashboardAndDocsQueryHasDataAsync()
+    {
+        var queries = GrafanaDashboardTests.Queries().Select(PromQl.WithAllInstances).Concat(MonitoringDocsTests.PromQlExamples()).Distinct().ToList();
         var prometheus = new Uri($"http://127.0.0.1:{_prometheusPort}");
         using var client = new HttpClient { BaseAddress = prometheus };
         await Eventually.UntilAsync(() => client.GetAsync("/-/ready").ContinueWith(t => t.IsCompletedSuccessfully && t.Result.IsSuccessStatusCode, TaskScheduler.Default),
             ready => ready, "the Prometheus ops/run starts");
         var empty = queries;
         var waited = Stopwatch.StartNew();
-        while (empty.Count > 0 && waited.Elapsed < TimeSpan.FromMinutes(2))
+        while (empty.Count > 0 && waited.Elapsed < TimeSpan.FromMinutes(4))
         {
             await Task.Delay(TimeSpan.FromSeconds(2));
             var results = await Task.WhenAll(empty.Select(q => PrometheusServer.QueryAsync(client, q)));
             empty = results.Where(r => !r.HasData).Select(r => r.Query).ToList();
         }
-        Assert.True(empty.Count == 0, $"panels without data after {waited.Elapsed.TotalSeconds:0} s of demo traffic:\n{string.Join('\n', empty)}");
+        Assert.True(empty.Count == 0, $"dashboard and docs queries without data after {waited.Elapsed.TotalSeconds:0} s of demo traffic:\n{string.Join('\n', empty)}");
     }
 
     private static string SafeCommandLine(Process process)
@@ -218,11 +290,15 @@ public sealed class RunScriptTests : IDisposable
         await RunUntilReadyThenInterruptAsync([], whileRunning);
 
     private async Task<string> RunUntilReadyThenInterruptAsync(string[] arguments, Func<Task>? whileRunning = null) =>
-        (await RunThenInterruptAsync(arguments, interruptWhen: null, whileRunning)).Output;
+        await RunUntilReadyThenInterruptAsync(arguments, new Dictionary<string, string>(), whileRunning);
+
+    private async Task<string> RunUntilReadyThenInterruptAsync(string[] arguments, IReadOnlyDictionary<string, string> environment, Func<Task>? whileRunning = null) =>
+        (await RunThenInterruptAsync(arguments, interruptWhen: null, whileRunning, environment)).Output;
 
     // Runs ops/run in a session of its own, then sends Ctrl-C once the service is ready and whileRunning is done,
     // or as soon as its output satisfies interruptWhen. Returns the output, the exit code and the session id.
-    private async Task<(string Output, int ExitCode, int Session)> RunThenInterruptAsync(string[] arguments, Func<string, bool>? interruptWhen, Func<Task>? whileRunning = null)
+    private async Task<(string Output, int ExitCode, int Session)> RunThenInterruptAsync(string[] arguments, Func<string, bool>? interruptWhen,
+        Func<Task>? whileRunning = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("setsid", ["bash", "ops/run", .. arguments])
         {
@@ -238,6 +314,10 @@ public sealed class RunScriptTests : IDisposable
         start.Environment["PROMETHEUS_PORT"] = _prometheusPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["ALERTMANAGER_PORT"] = _alertmanagerPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment.Remove("Email__PickupDirectory");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
 
         var output = new StringBuilder();
         using var process = new Process { StartInfo = start };
@@ -282,4 +362,7 @@ public sealed class RunScriptTests : IDisposable
             }
         }
     }
+
+    [GeneratedRegex(@"^(?<indent>\s+)for: \S+$", RegexOptions.Multiline)]
+    private static partial Regex ForHold();
 }

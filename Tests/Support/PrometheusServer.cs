@@ -106,6 +106,22 @@ public sealed class PrometheusServer : IAsyncDisposable
             .Select(e => e.GetProperty("labels").TryGetProperty("trace_id", out var id) ? id.GetString()! : "")];
     }
 
+    /// <summary>
+    /// Every alert that was pending or firing at any evaluation of the last hour, as "name severity state",
+    /// from the ALERTS series Prometheus writes at each evaluation (so a moment between two polls is not missed).
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> AlertsOfTheLastHourAsync(HttpClient client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        const string query = "count by (alertname, severity, alertstate) (count_over_time(ALERTS[1h]))";
+        var body = JsonDocument.Parse(await client.GetStringAsync(new Uri($"/api/v1/query?query={Uri.EscapeDataString(query)}", UriKind.Relative))).RootElement;
+        return [.. body.GetProperty("data").GetProperty("result").EnumerateArray()
+            .Select(s => s.GetProperty("metric"))
+            .Select(m => $"{Label(m, "alertname")} {Label(m, "severity")} {Label(m, "alertstate")}")];
+
+        static string Label(JsonElement metric, string name) => metric.TryGetProperty(name, out var value) ? value.GetString()! : "";
+    }
+
     /// <summary>Prometheus's own view of the alert rules: name to state (inactive, pending, firing).</summary>
     public async Task<IReadOnlyDictionary<string, string>> AlertRuleStatesAsync()
     {

@@ -5,7 +5,8 @@
 # Prometheus needs PROM_DIR (config, data and log), PROM_PORT, PROM_RETENTION, and sets PROM_PID;
 # Alertmanager needs AM_DIR and AM_PORT, and sets AM_PID.
 # PROM_SCRAPE_INTERVAL and PROM_EVALUATION_INTERVAL (defaults 10s and 30s, as in compose) exist for the
-# live monitoring test, which cannot wait minutes for a rate() to have two samples.
+# live monitoring and ops/run tests, which cannot wait minutes for a rate() to have two samples; ops/run also
+# reads PROM_RULE_FILE (default ops/prometheus/alerts.yml), for its test's copy of the rules with short holds.
 
 # prom_scrape_target URLS [METRICS_PORT]: where the service serves /metrics: 127.0.0.1:METRICS_PORT when
 # MetricsEndpoint__Port moved it there, else host:port of the first URL of an ASP.NET Core URLS value,

@@ -210,3 +210,41 @@ if (!meConfirmed.data.emailConfirmed) fail("me after the reset: the address is n
 const oldSession = await anonymous.POST("/api/auth/refresh", { body: { refreshToken: sessionBefore.data.refreshToken } });
 if (oldSession.error === undefined || oldSession.error.status !== 401) fail("refresh of a session from before the reset: expected 401");
 step("resetPassword", { reset: reset.response.status, oldSession: oldSession.error.status, emailConfirmed: meConfirmed.data.emailConfirmed });
+
+// Change password: two sessions; the one that changes it stays signed in, the other's refresh token is refused.
+const changedPassword = "another long enough passphrase";
+const sessionA = await anonymous.POST("/api/auth/login", { body: { email, password: newPassword } });
+if (sessionA.error) fail("login A", sessionA.error);
+const sessionB = await anonymous.POST("/api/auth/login", { body: { email, password: newPassword } });
+if (sessionB.error) fail("login B", sessionB.error);
+user = clientFor(sessionA.data.accessToken);
+const changed = await user.POST("/api/users/me/password", { body: { currentPassword: newPassword, newPassword: changedPassword } });
+if (changed.error) fail("change password", changed.error);
+if (changed.response.status !== 204) fail(`change password: status ${changed.response.status}`);
+const otherSession = await anonymous.POST("/api/auth/refresh", { body: { refreshToken: sessionB.data.refreshToken } });
+if (otherSession.error === undefined) fail("refresh of the other session after a password change: expected 401, got a token pair");
+const thisSession = await anonymous.POST("/api/auth/refresh", { body: { refreshToken: sessionA.data.refreshToken } });
+if (thisSession.error) fail("refresh of this session after a password change", thisSession.error);
+user = clientFor(thisSession.data.accessToken);
+step("changePassword", { otherSession: otherSession.error.status, thisSession: thisSession.response.status });
+
+// Delete my account: a wrong password is a typed 400 on `password`; the right one deletes, and the token no longer works.
+const wrongPassword = await user.DELETE("/api/users/me", { body: { password: newPassword } });
+if (wrongPassword.error === undefined) fail("delete with the old password: expected 400");
+const passwordErrors: string[] = wrongPassword.error.errors?.["password"] ?? [];
+if (wrongPassword.error.status !== 400 || passwordErrors.length === 0) fail("delete with the old password", wrongPassword.error);
+const deleted = await user.DELETE("/api/users/me", { body: { password: changedPassword } });
+if (deleted.error) fail("delete my account", deleted.error);
+const meAfterDeletion = await user.GET("/api/users/me");
+if (meAfterDeletion.error === undefined) fail("me after deletion: expected 401, got the account");
+step("deleteMe", { status: deleted.response.status, meAfterDeletion: meAfterDeletion.error.status });
+
+// An administrator deletes an account by id: 204, then the id is a typed 404.
+const other = await anonymous.POST("/api/auth/register", { body: { email: `flow-${crypto.randomUUID()}@example.com`, password, displayName: "Flow Other" } });
+if (other.error) fail("register other", other.error);
+const removed = await admin.DELETE("/api/users/{id}", { params: { path: { id: other.data.id } } });
+if (removed.error) fail("admin delete", removed.error);
+const removedAgain = await admin.DELETE("/api/users/{id}", { params: { path: { id: other.data.id } } });
+if (removedAgain.error === undefined) fail("admin delete again: expected 404");
+if (removedAgain.error.status !== 404) fail("admin delete again", removedAgain.error);
+step("adminDelete", { status: removed.response.status, again: removedAgain.error.status });

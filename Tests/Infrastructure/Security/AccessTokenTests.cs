@@ -91,14 +91,14 @@ public sealed class AccessTokenTests(ServiceFixture service) : IClassFixture<Ser
     }
 
     [Fact]
-    public async Task Issued_tokens_carry_only_the_user_id_and_role_and_live_15_minutes()
+    public async Task Issued_tokens_carry_only_the_user_id_the_role_and_the_session_and_live_15_minutes()
     {
         var user = await TestAccounts.SignUpAsync(_client);
 
         var token = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(user.AccessToken);
 
         Assert.Equal("HS256", token.Alg);
-        Assert.Equal(["aud", "exp", "iat", "iss", "nbf", "role", "sub"], token.Claims.Select(c => c.Type).Order(StringComparer.Ordinal));
+        Assert.Equal(["aud", "exp", "iat", "iss", "nbf", "role", "sid", "sub"], token.Claims.Select(c => c.Type).Order(StringComparer.Ordinal));
         Assert.Equal(user.Id.ToString(), token.Subject);
         Assert.Equal(TimeSpan.FromMinutes(15), token.ValidTo - token.IssuedAt);
     }
