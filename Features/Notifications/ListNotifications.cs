@@ -1,6 +1,7 @@
 using Dapper;
 using FastEndpoints;
 using FluentValidation.Results;
+using MinimalBackend.Features.Users;
 using MinimalBackend.Infrastructure.Http;
 using MinimalBackend.Infrastructure.Json;
 using MinimalBackend.Infrastructure.OpenApi;
@@ -36,6 +37,7 @@ public sealed class ListNotificationsEndpoint(NpgsqlDataSource database) : Endpo
     public override void Configure()
     {
         Get("/api/notifications");
+        Group<SignedInApi>();
         Summary(s =>
         {
             s.Summary = "The signed-in user's notifications, newest first, paged";

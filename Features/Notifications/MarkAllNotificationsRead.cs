@@ -1,5 +1,6 @@
 using Dapper;
 using FastEndpoints;
+using MinimalBackend.Features.Users;
 using MinimalBackend.Infrastructure.Security;
 using Npgsql;
 
@@ -11,6 +12,7 @@ public sealed class MarkAllNotificationsReadEndpoint(NpgsqlDataSource database) 
     public override void Configure()
     {
         Post("/api/notifications/read-all");
+        Group<SignedInApi>();
         Description(d => d.Produces(StatusCodes.Status204NoContent));
         Summary(s => s.Summary = "Mark all of the signed-in user's notifications read");
     }

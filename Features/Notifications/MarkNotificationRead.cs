@@ -1,5 +1,6 @@
 using Dapper;
 using FastEndpoints;
+using MinimalBackend.Features.Users;
 using MinimalBackend.Infrastructure.Security;
 using Npgsql;
 
@@ -19,6 +20,7 @@ public sealed class MarkNotificationReadEndpoint(NpgsqlDataSource database) : En
     public override void Configure()
     {
         Post("/api/notifications/{id}/read");
+        Group<SignedInApi>();
         Description(d => d.Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound));
         Summary(s => s.Summary = "Mark one of the signed-in user's notifications read");
     }

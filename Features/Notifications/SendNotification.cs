@@ -97,7 +97,7 @@ public sealed class SendNotificationEndpoint(NpgsqlDataSource database, Notifica
     public override void Configure()
     {
         Post("/api/admin/notifications");
-        Roles(UserRoles.Admin);
+        Group<AdministratorsApi>();
         Description(d => d
             .Produces<SendNotificationResponse>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status404NotFound)

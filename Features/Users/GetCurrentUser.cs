@@ -14,6 +14,7 @@ public sealed class GetCurrentUserEndpoint(NpgsqlDataSource database) : Endpoint
     public override void Configure()
     {
         Get("/api/users/me");
+        Group<SignedInApi>();
         Summary(s => s.Summary = "The signed-in user's account");
     }
 

@@ -20,8 +20,13 @@ public sealed class GetUserEndpoint(NpgsqlDataSource database) : Endpoint<GetUse
     public override void Configure()
     {
         Get("/api/users/{id}");
+        Group<SignedInApi>();
         Description(d => d.ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound));
-        Summary(s => s.Summary = "A user's account (administrators: any user; users: their own)");
+        Summary(s =>
+        {
+            s.Summary = "A user's account (administrators: any user; users: their own)";
+            s.Responses[StatusCodes.Status403Forbidden] = "Another user's account, and the caller is not an administrator (whether or not the id exists)";
+        });
     }
 
     public override async Task HandleAsync(GetUserRequest req, CancellationToken ct)

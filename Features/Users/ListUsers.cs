@@ -25,7 +25,7 @@ public sealed class ListUsersEndpoint(NpgsqlDataSource database) : Endpoint<List
     public override void Configure()
     {
         Get("/api/users");
-        Roles(UserRoles.Admin);
+        Group<AdministratorsApi>();
         Summary(s =>
         {
             s.Summary = "All users, oldest first, paged (administrators only)";

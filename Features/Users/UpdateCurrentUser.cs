@@ -21,6 +21,7 @@ public sealed class UpdateCurrentUserEndpoint(NpgsqlDataSource database) : Endpo
     public override void Configure()
     {
         Patch("/api/users/me");
+        Group<SignedInApi>();
         Summary(s => s.Summary = "Change the signed-in user's display name");
     }
 

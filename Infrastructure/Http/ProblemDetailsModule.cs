@@ -6,7 +6,8 @@ namespace MinimalBackend.Infrastructure.Http;
 /// Every error leaves the service as RFC 9457 problem details (<c>application/problem+json</c>):
 /// unhandled exceptions (500, with a trace id and no exception text outside Development), requests
 /// Kestrel rejects (413 and friends), load the service sheds on purpose (503 with Retry-After), and empty
-/// 4xx/5xx responses such as unknown routes (404) or the authentication middleware's 401 and 403.
+/// 4xx/5xx responses such as unknown routes (404) or the authentication middleware's 401 and 403, whatever
+/// the request's <c>Accept</c> header names.
 /// </summary>
 public static class ProblemDetailsModule
 {
@@ -16,6 +17,8 @@ public static class ProblemDetailsModule
         // 413 below) and the other server options apply only when the section is bound explicitly.
         builder.Services.Configure<KestrelServerOptions>(builder.Configuration.GetSection("Kestrel"));
         builder.Services.AddProblemDetails();
+        // After ASP.NET Core's writer, which keeps every request that accepts JSON.
+        builder.Services.AddSingleton<IProblemDetailsWriter, ProblemDetailsForAnyAccept>();
         builder.Services.AddExceptionHandler<BadHttpRequestExceptionHandler>();
         builder.Services.AddExceptionHandler<ServiceBusyExceptionHandler>();
         return builder;

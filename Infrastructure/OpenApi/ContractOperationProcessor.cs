@@ -68,6 +68,13 @@ internal sealed class ContractOperationProcessor(IServiceProvider services) : IO
         AddError(operation, StatusCodes.Status415UnsupportedMediaType, when: hasBody);
         AddError(operation, StatusCodes.Status429TooManyRequests, when: metadata.OfType<EnableRateLimitingAttribute>().Any());
         AddError(operation, StatusCodes.Status500InternalServerError, when: true);
+        // Removed last: a Dictionary fills a removed entry's place with the next key added, which would reorder the document.
+        if (roles.Count == 0 && endpoint.EndpointSummary?.Responses.ContainsKey(StatusCodes.Status403Forbidden) is not true)
+        {
+            // FastEndpoints lists a 403 for any endpoint with a policy. Without a role, the signed-in policy refuses only
+            // a token with no user id, which this service never issues: a 403 stays where the endpoint describes its own.
+            operation.Responses.Remove(StatusCodes.Status403Forbidden.ToString(CultureInfo.InvariantCulture));
+        }
         foreach (var (status, response) in operation.Responses)
         {
             var code = int.Parse(status, CultureInfo.InvariantCulture);

@@ -81,7 +81,7 @@ public sealed class ApiFuzzTests(DatabaseFixture database)
             Assert.True(status < 500 || status == 503, $"{status} for {request}: {body}");
             // Kestrel answers a request line or headers over its limits (414, 431), and a path with an encoded NUL (400),
             // itself, before the service sees the request: those are bare, and the only 4xx allowed to be.
-            // REVIEW: a problem-details 400 for the NUL path would need Kestrel's own error response hook.
+            // Kestrel has no hook for the body of these answers (README, Errors).
             var rejectedByKestrel = status is 414 or 431
                 || (status == 400 && body.Length == 0 && message.RequestUri!.OriginalString.Contains("%00", StringComparison.Ordinal));
             if (status is >= 400 and < 500 && !rejectedByKestrel && message.Method != HttpMethod.Head)
@@ -205,11 +205,13 @@ public sealed class ApiFuzzTests(DatabaseFixture database)
             {
                 message.Headers.TryAddWithoutValidation("Authorization", dice[4] % 12 == 0 ? "Bearer" : dice[4] % 12 == 1 ? "Basic " + token : "Bearer " + token);
             }
-            // REVIEW: an Accept header without JSON makes ASP.NET Core's status code pages answer a bare 401/404 in
-            // text (its problem details writer declines): found by this test, not fixed yet, so Accept is left out.
             if (_random.Next(5) == 0)
             {
-                message.Headers.TryAddWithoutValidation(Pick(["Accept-Charset", "X-Forwarded-For", "Cookie", "Accept-Language", "If-None-Match"]), Pick(AsciiStrings));
+                message.Headers.TryAddWithoutValidation(Pick(["Accept", "Accept-Charset", "X-Forwarded-For", "Cookie", "Accept-Language", "If-None-Match"]), Pick(AsciiStrings));
+            }
+            if (_random.Next(5) == 0)
+            {
+                message.Headers.TryAddWithoutValidation("Accept", Pick(["text/html", "text/plain", "application/xml", "image/*", "*/*", "application/json;q=0"]));
             }
             _description = $"{method} {uri} token={(token is null ? "none" : token.Length > 20 ? "valid-looking" : "forged")} content-type={message.Content?.Headers.ContentType?.ToString() ?? "none"}";
             return message;

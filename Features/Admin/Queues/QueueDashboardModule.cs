@@ -23,18 +23,17 @@ public static class QueueDashboardModule
 }
 
 /// <summary>
-/// What every endpoint of the dashboard's API shares: administrators only (the role the users API uses), no
+/// What every endpoint of the dashboard's API shares: administrators only (<see cref="AdministratorsApi"/>), no
 /// caching of what it answers, and 404 for a <c>{queue}</c> that no job type of this service runs on. No route
 /// prefix: each endpoint spells its whole route (<c>/api/admin/queues/...</c>), so a route is found by searching
 /// for it, and the summaries' route has no trailing slash (a prefix plus an empty route would give one).
 /// </summary>
-public sealed class QueueDashboardApi : Group
+public sealed class QueueDashboardApi : SubGroup<AdministratorsApi>
 {
     public QueueDashboardApi()
     {
         Configure("", endpoint =>
         {
-            endpoint.Roles(UserRoles.Admin);
             endpoint.PreProcessor<NoStore>(Order.Before);
             endpoint.PreProcessor<QueueMustExist>(Order.Before);
         });

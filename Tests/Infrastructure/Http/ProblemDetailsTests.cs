@@ -87,6 +87,22 @@ public sealed class ProblemDetailsTests(ServiceFixture service) : IClassFixture<
         await AssertProblemAsync(response, HttpStatusCode.NotFound);
     }
 
+    [Theory]
+    [InlineData("/api/no-such-route", "text/html,application/xhtml+xml;q=0.9")]
+    [InlineData("/api/no-such-route", "text/plain")]
+    [InlineData("/api/users/me", "text/html")]
+    [InlineData("/api/users/me", "application/xml")]
+    public async Task An_error_is_problem_details_whatever_the_request_accepts(string path, string accept)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.TryAddWithoutValidation("Accept", accept);
+
+        var response = await _client.SendAsync(request);
+
+        var problem = await AssertProblemAsync(response, path == "/api/users/me" ? HttpStatusCode.Unauthorized : HttpStatusCode.NotFound);
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("traceId").GetString()));
+    }
+
     [Fact]
     public async Task An_unhandled_exception_is_500_with_a_trace_id_and_no_exception_text()
     {
