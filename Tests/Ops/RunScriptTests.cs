@@ -264,26 +264,15 @@ public sealed partial class RunScriptTests : IDisposable
         Assert.Contains("\"ServiceDown\"", rules, StringComparison.Ordinal);
 
         // Targets appear shortly after Prometheus is ready; the first scrape comes within one 10 s interval.
-        var waited = Stopwatch.StartNew();
-        var seen = "no target";
-        while (waited.Elapsed < TimeSpan.FromSeconds(30))
+        var target = await Eventually.UntilAsync(async () =>
         {
             using var targets = JsonDocument.Parse(await prometheus.GetStringAsync("/api/v1/targets"));
-            var active = targets.RootElement.GetProperty("data").GetProperty("activeTargets").EnumerateArray().ToList();
-            if (active.Count > 0)
-            {
-                var target = Assert.Single(active);
-                Assert.Equal("minimal-backend", target.GetProperty("labels").GetProperty("job").GetString());
-                Assert.Equal($"http://127.0.0.1:{_appPort}/metrics", target.GetProperty("scrapeUrl").GetString());
-                seen = $"health '{target.GetProperty("health").GetString()}'";
-                if (seen == "health 'up'")
-                {
-                    return;
-                }
-            }
-            await Task.Delay(500);
-        }
-        Assert.Fail($"Prometheus's scrape of the service: {seen} after 30 s");
+            return targets.RootElement.GetProperty("data").GetProperty("activeTargets").EnumerateArray().Select(t => t.Clone()).ToList();
+        }, active => active.Count > 1 || active.Any(t => t.GetProperty("health").GetString() == "up"), "Prometheus's first scrape of the service");
+        var scraped = Assert.Single(target);
+        Assert.Equal("minimal-backend", scraped.GetProperty("labels").GetProperty("job").GetString());
+        Assert.Equal($"http://127.0.0.1:{_appPort}/metrics", scraped.GetProperty("scrapeUrl").GetString());
+        Assert.Equal("up", scraped.GetProperty("health").GetString());
     }
 
     private async Task<string> RunUntilReadyThenInterruptAsync(Func<Task>? whileRunning = null) =>

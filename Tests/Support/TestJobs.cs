@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Coravel.Invocable;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using MinimalBackend.Infrastructure.Jobs;
 using Npgsql;
 
@@ -72,6 +73,16 @@ public static class TestJobs
             BackoffMax = TimeSpan.FromSeconds(5),
         });
     };
+
+    /// <summary>
+    /// Takes the jobs' housekeeping off the host (the fallback poll, lease rescue, pruning, the backlog gauge): its
+    /// workers then claim only when woken (a NOTIFY on the jobs channel, a retry coming due) or when they start.
+    /// </summary>
+    public static void WithoutPolling(IServiceCollection services)
+    {
+        var schedule = services.Single(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(JobHousekeepingSchedule));
+        services.Remove(schedule);
+    }
 
     /// <summary>Enqueues test jobs through the host's enqueue API, in a transaction committed here.</summary>
     public static async Task<long[]> EnqueueAsync(ServiceHost host, string connectionString, IReadOnlyCollection<TestJobPayload> payloads)

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MinimalBackend.Features.Users;
 using MinimalBackend.Infrastructure.Security;
@@ -79,21 +80,53 @@ public sealed class PasswordHasherTests(DatabaseFixture database)
     [Fact]
     public async Task When_the_expected_wait_for_a_hashing_slot_passes_the_bound_a_sign_in_is_503_with_Retry_After()
     {
-        // One slot, no wait allowed, and hashes slow enough (~1 s) that three sign-ins sent together overlap.
+        // One slot, no wait allowed, and a check that holds its slot until the test lets it go: the second sign-in comes
+        // while the first is being checked, whatever the machine's speed.
+        using var held = new HeldVerification();
         await using var host = new ServiceHost(database.ConnectionString, new Dictionary<string, string?>
         {
-            ["PasswordHashing:IterationCount"] = "2500000",
             ["PasswordHashing:MaxConcurrentHashes"] = "1",
             ["PasswordHashing:MaxExpectedWait"] = "00:00:00",
-        });
+        }, held.Register);
         using var client = host.CreateSocketClient();
 
-        var responses = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ =>
-            client.PostAsJsonAsync("/api/auth/login", new { email = FakeUsers.Next().Email, password = "correct horse" })));
+        var first = client.PostAsJsonAsync("/api/auth/login", new { email = FakeUsers.Next().Email, password = "correct horse" });
+        await held.Entered.WaitAsync(Eventually.DefaultTimeout);
+        var busy = await client.PostAsJsonAsync("/api/auth/login", new { email = FakeUsers.Next().Email, password = "correct horse" });
+        held.Release();
 
-        Assert.Contains(responses, r => r.StatusCode == HttpStatusCode.Unauthorized);
-        var busy = responses.First(r => r.StatusCode == HttpStatusCode.ServiceUnavailable);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await first).StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, busy.StatusCode);
         Assert.True(busy.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
         Snapshot.Match(await ResponseSnapshot.OfAsync(busy, "traceId"));
+    }
+
+    /// <summary>The service's algorithm, whose password checks wait in their hashing slot until <see cref="Release"/>.</summary>
+    private sealed class HeldVerification : IDisposable
+    {
+        private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly ManualResetEventSlim _released = new();
+
+        public Task Entered => _entered.Task;
+
+        public void Release() => _released.Set();
+
+        public void Register(IServiceCollection services) =>
+            services.AddSingleton<IPasswordHasher<PasswordHasher>>(provider =>
+                new Algorithm(this, PasswordHasher.Algorithm(provider.GetRequiredService<IOptions<PasswordHashingOptions>>().Value)));
+
+        public void Dispose() => _released.Dispose();
+
+        private sealed class Algorithm(HeldVerification held, IPasswordHasher<PasswordHasher> inner) : IPasswordHasher<PasswordHasher>
+        {
+            public string HashPassword(PasswordHasher user, string password) => inner.HashPassword(user, password);
+
+            public PasswordVerificationResult VerifyHashedPassword(PasswordHasher user, string hashedPassword, string providedPassword)
+            {
+                held._entered.TrySetResult();
+                held._released.Wait(Eventually.DefaultTimeout);
+                return inner.VerifyHashedPassword(user, hashedPassword, providedPassword);
+            }
+        }
     }
 }

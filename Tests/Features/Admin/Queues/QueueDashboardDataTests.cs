@@ -43,17 +43,31 @@ public sealed class QueueDashboardDataTests(DatabaseFixture database)
     {
         await using var scope = await IsolatedDatabase.CreateAsync(database);
         var log = new JobRunLog();
-        await using var first = scope.Host(log);
-        await using var second = scope.Host(log);
+        // Each instance under a name of its own, so the database's view of its sessions says whose claim is whose.
+        await using var first = new ServiceHost(Named(scope.ConnectionString, "first"), services: TestJobs.In(log));
+        await using var second = new ServiceHost(Named(scope.ConnectionString, "second"), services: TestJobs.In(log));
         first.StartServer();
         second.StartServer();
         var queues = first.Services.GetRequiredService<QueueDashboardData>();
         await queues.PauseAsync(TestJob.Queue, "operator-1", None);
 
-        var ids = await TestJobs.EnqueueAsync(first, scope.ConnectionString, TestJobs.Payloads(20));
-        // Each instance is woken by the enqueue's notification, then polls every second: three polls each, and none claimed.
-        await Task.Delay(TimeSpan.FromSeconds(3));
-        var whilePaused = await JobRows.ReadAsync(scope.ConnectionString, ids);
+        // Every claim reads the pause table, so while the test holds it every claim waits. Once both instances have claims
+        // waiting (the enqueue's notification wakes the test queue's worker, the polls every worker), those claims, once let
+        // go, run with a snapshot taken after the enqueue committed: they see the jobs, and the pause.
+        // REVIEW: the database does not say which queue a waiting claim is for; waiting for one claim of every worker of
+        // both instances at once timed out on the busy machine (2 of 3 per instance), so this waits for one per instance.
+        long[] ids;
+        await using (var pauses = await PauseTableLock.TakeAsync(scope.ConnectionString))
+        {
+            ids = await TestJobs.EnqueueAsync(first, scope.ConnectionString, TestJobs.Payloads(20));
+            await pauses.WaitForWaitingClaimsAsync(("first", 1), ("second", 1));
+        }
+        // Taking the table again waits until the claims let go above have ended: what they claimed is in the rows now.
+        IReadOnlyList<JobRow> whilePaused;
+        await using (await PauseTableLock.TakeAsync(scope.ConnectionString))
+        {
+            whilePaused = await JobRows.ReadAsync(scope.ConnectionString, ids);
+        }
         await queues.ResumeAsync(TestJob.Queue, None);
 
         Assert.All(whilePaused, job => Assert.Equal(("waiting", 0), (job.State, job.Attempts)));
@@ -67,17 +81,27 @@ public sealed class QueueDashboardDataTests(DatabaseFixture database)
     {
         await using var scope = await IsolatedDatabase.CreateAsync(database);
         var log = new JobRunLog();
-        // A poll every 59 s: jobs that finish well within that were started by the resume's notification.
-        await using var host = scope.Host(log, new Dictionary<string, string?> { ["Jobs:PollIntervalSeconds"] = "59" });
-        host.StartServer();
+        // No fallback poll at all: once the jobs wait in the paused queue, only a wake-up can start them.
+        await using var host = scope.Host(services: services =>
+        {
+            TestJobs.In(log)(services);
+            TestJobs.WithoutPolling(services);
+        });
+        var client = host.CreateSocketClient();
+        await Eventually.UntilAsync(async () => (await MetricsText.ScrapeAsync(client)).Value("postgres_listener_connected"), value => value == 1,
+            "the instance to LISTEN");
+        await using var notifications = await ChannelListener.ListenAsync(scope.ConnectionString, JobTable.Channel);
         var queues = host.Services.GetRequiredService<QueueDashboardData>();
         await queues.PauseAsync(TestJob.Queue, "operator-1", None);
         var ids = await TestJobs.EnqueueAsync(host, scope.ConnectionString, TestJobs.Payloads(5));
+        Assert.Equal(TestJob.Queue, await notifications.NextAsync());
 
         await queues.ResumeAsync(TestJob.Queue, None);
 
+        // The wake-up every instance hears: the queue's name on the jobs channel, sent by the resume's commit.
+        Assert.Equal(TestJob.Queue, await notifications.NextAsync());
         await Eventually.UntilAsync(() => JobRows.ReadAsync(scope.ConnectionString, ids), jobs => jobs.All(j => j.State == "completed"),
-            "the resumed queue's jobs to complete", TimeSpan.FromSeconds(20));
+            "the resumed queue's jobs to complete");
     }
 
     [Fact]
@@ -144,5 +168,53 @@ public sealed class QueueDashboardDataTests(DatabaseFixture database)
         Assert.Equal((2L, 0L, 1L, 0L), (test.Counts.Waiting, test.Counts.Active, test.Counts.Dead, test.Counts.Failed));
         Assert.Equal((1L, 0L), (test.CompletedLast5Minutes, test.FailedLast5Minutes));
         Assert.InRange(test.OldestWaitingAgeSeconds!.Value, 600L, 660L);
+    }
+
+    private static string Named(string connectionString, string applicationName) =>
+        new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = applicationName }.ConnectionString;
+
+    /// <summary>
+    /// The pause table held in ACCESS EXCLUSIVE mode by a transaction of the test's own (released on dispose): every claim
+    /// statement reads that table, so each waits until the lock is released, and the database shows who is waiting.
+    /// </summary>
+    private sealed class PauseTableLock : IAsyncDisposable
+    {
+        private readonly NpgsqlConnection _connection;
+        private readonly NpgsqlTransaction _transaction;
+
+        private PauseTableLock(NpgsqlConnection connection, NpgsqlTransaction transaction) => (_connection, _transaction) = (connection, transaction);
+
+        public static async Task<PauseTableLock> TakeAsync(string connectionString)
+        {
+            var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            var transaction = await connection.BeginTransactionAsync();
+            await connection.ExecuteAsync("LOCK TABLE job_queue_pauses IN ACCESS EXCLUSIVE MODE", transaction: transaction);
+            return new PauseTableLock(connection, transaction);
+        }
+
+        /// <summary>Waits until each named instance has this many claim statements waiting for the lock.</summary>
+        public async Task WaitForWaitingClaimsAsync(params (string Instance, int Claims)[] expected) =>
+            await Eventually.UntilAsync(
+                async () => new WaitingClaims((await _connection.QueryAsync<(string Instance, long Claims)>(
+                    """
+                    SELECT a.application_name, count(*)
+                    FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                    WHERE l.relation = 'job_queue_pauses'::regclass AND NOT l.granted AND a.query LIKE '%FOR UPDATE SKIP LOCKED%'
+                    GROUP BY a.application_name
+                    """, transaction: _transaction)).ToDictionary(r => r.Instance, r => r.Claims)),
+                waiting => expected.All(e => waiting.ByInstance.GetValueOrDefault(e.Instance) >= e.Claims),
+                "claims of both instances to wait for the pause table");
+
+        private sealed record WaitingClaims(Dictionary<string, long> ByInstance)
+        {
+            public override string ToString() => string.Join(", ", ByInstance.Select(i => $"{i.Key}: {i.Value}"));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _transaction.DisposeAsync();
+            await _connection.DisposeAsync();
+        }
     }
 }
