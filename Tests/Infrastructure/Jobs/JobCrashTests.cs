@@ -1,4 +1,3 @@
-using Bogus;
 using Microsoft.Extensions.DependencyInjection;
 using MinimalBackend.Features.Email;
 using MinimalBackend.Tests.Support;
@@ -12,8 +11,6 @@ public sealed class JobCrashTests(DatabaseFixture database)
     [CollectionDefinition(nameof(JobCrashTests))]
     public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
 
-    private static readonly Faker Faker = new();
-
     [Fact]
     public async Task A_job_whose_host_is_killed_mid_run_runs_again_after_its_lease_expires()
     {
@@ -26,7 +23,7 @@ public sealed class JobCrashTests(DatabaseFixture database)
         // Jobs are enqueued through the service's own API, in an instance that runs none.
         await using var enqueuer = scope.Host(new Dictionary<string, string?> { ["Jobs:RunJobs"] = "false" });
         var counters = await QueueCounters.StartAsync(enqueuer, EmailModule.Queue);
-        var welcome = new WelcomeEmail(Guid.NewGuid(), Faker.Internet.Email(uniqueSuffix: Guid.NewGuid().ToString("N")[..8]), Faker.Name.FullName());
+        var welcome = (await WelcomeEmails.OfNewAccountsAsync(scope.ConnectionString, 1)).Single();
 
         var id = await EnqueueWelcomeAsync(enqueuer, scope.ConnectionString, welcome);
         await held.WaitAsync(Eventually.DefaultTimeout);
@@ -58,8 +55,8 @@ public sealed class JobCrashTests(DatabaseFixture database)
         await using var crashing = await ServiceProcess.StartAsync(scope.ConnectionString, "Production",
             new Dictionary<string, string>(smtp.Environment) { ["Jobs__LeaseDuration"] = "00:00:02", ["Jobs__Queues__email__Concurrency"] = "4" });
         await using var enqueuer = scope.Host(new Dictionary<string, string?> { ["Jobs:RunJobs"] = "false" });
-        var before = Welcomes(3);
-        var during = Welcomes(10);
+        var before = await WelcomeEmails.OfNewAccountsAsync(scope.ConnectionString, 3);
+        var during = await WelcomeEmails.OfNewAccountsAsync(scope.ConnectionString, 10);
 
         // Some jobs are done before the crash, four are in flight when it comes (their emails held mid-send), the rest wait.
         var done = await Task.WhenAll(before.Select(w => EnqueueWelcomeAsync(enqueuer, scope.ConnectionString, w)));
@@ -85,11 +82,6 @@ public sealed class JobCrashTests(DatabaseFixture database)
         Assert.Equal(inFlight.Order(), finished.Where(j => j.Attempts > 1).Select(j => j.Id).Order());
         Assert.All(finished.Where(j => inFlight.Contains(j.Id)), j => Assert.Equal(2, j.Attempts));
     }
-
-    private static WelcomeEmail[] Welcomes(int count) =>
-        Enumerable.Range(0, count)
-            .Select(_ => new WelcomeEmail(Guid.NewGuid(), Faker.Internet.Email(uniqueSuffix: Guid.NewGuid().ToString("N")[..8]), Faker.Name.FullName()))
-            .ToArray();
 
     private static async Task<long> EnqueueWelcomeAsync(ServiceHost host, string connectionString, WelcomeEmail welcome)
     {

@@ -102,7 +102,7 @@ public sealed class QueueMetricsTests(DatabaseFixture database)
         await using (var delivering = scope.Host(new Dictionary<string, string?> { ["Email:PickupDirectory"] = mail }))
         {
             delivering.StartServer();
-            await JobRows.WaitUntilFinishedAsync(scope.ConnectionString, await EnqueueWelcomesAsync(enqueuer, 4));
+            await JobRows.WaitUntilFinishedAsync(scope.ConnectionString, await EnqueueWelcomesAsync(enqueuer, scope.ConnectionString, 4));
         }
         await using var failing = scope.Host(new Dictionary<string, string?>
         {
@@ -112,7 +112,7 @@ public sealed class QueueMetricsTests(DatabaseFixture database)
             ["Jobs:Types:send_welcome_email:BackoffBase"] = "00:00:00.100",
         });
         failing.StartServer();
-        await JobRows.WaitUntilFinishedAsync(scope.ConnectionString, await EnqueueWelcomesAsync(enqueuer, 2));
+        await JobRows.WaitUntilFinishedAsync(scope.ConnectionString, await EnqueueWelcomesAsync(enqueuer, scope.ConnectionString, 2));
         var expected = new QueueCounts(Enqueued: 6, Completed: 4, Failed: 2, Dead: 2, CompletedTotal: 4, FailedTotal: 4, TimedAttempts: 8);
         var delta = await counters.DeltaWhenReachedAsync(expected);
         Directory.Delete(mail, recursive: true);
@@ -127,12 +127,12 @@ public sealed class QueueMetricsTests(DatabaseFixture database)
         Assert.True(result.ExitCode == 0, result.Output);
     }
 
-    private static async Task<long[]> EnqueueWelcomesAsync(JobEnqueuer enqueuer, int count)
+    private static async Task<long[]> EnqueueWelcomesAsync(JobEnqueuer enqueuer, string connectionString, int count)
     {
         var ids = new List<long>();
-        for (var i = 0; i < count; i++)
+        foreach (var welcome in await WelcomeEmails.OfNewAccountsAsync(connectionString, count))
         {
-            ids.Add(await enqueuer.EnqueueAsync(new WelcomeEmail(Guid.NewGuid(), $"{Guid.NewGuid():N}@example.com", "Guide Reader"), CancellationToken.None));
+            ids.Add(await enqueuer.EnqueueAsync(welcome, CancellationToken.None));
         }
         return [.. ids];
     }
