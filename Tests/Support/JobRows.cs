@@ -76,6 +76,17 @@ public static class JobRows
 
     public static async Task<JobRow> ReadAsync(string connectionString, long id) => (await ReadAsync(connectionString, [id])).Single();
 
+    /// <summary>
+    /// Waits until every job enqueued so far whose payload names the user (a registration's welcome and confirmation
+    /// emails) is finished: their handlers write rows and hold connections while they run.
+    /// </summary>
+    public static async Task WaitUntilJobsOfUserFinishedAsync(string connectionString, Guid userId)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        var ids = (await connection.QueryAsync<long>("SELECT id FROM jobs WHERE payload ->> 'userId' = @Id::text", new { Id = userId })).AsList();
+        await WaitUntilFinishedAsync(connectionString, ids);
+    }
+
     /// <summary>Waits until every one of these jobs is in a final state (completed or dead) and returns them.</summary>
     public static Task<IReadOnlyList<JobRow>> WaitUntilFinishedAsync(string connectionString, IReadOnlyCollection<long> ids) =>
         Eventually.UntilAsync(

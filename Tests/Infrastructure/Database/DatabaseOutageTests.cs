@@ -165,6 +165,9 @@ public sealed class DatabaseOutageTests(FaultCluster cluster) : IClassFixture<Fa
     {
         await using var scope = await ScopeAsync();
         var (connectionString, host, client, account) = (scope.ConnectionString, scope.Host, scope.Client, scope.Account);
+        // The registration's email jobs hold connections while they run; one returned to the pool after the clear
+        // below would serve the request.
+        await JobRows.WaitUntilJobsOfUserFinishedAsync(connectionString, account.Id);
         // The next request needs a new connection, and the server has no slot left for it.
         host.Services.GetRequiredService<NpgsqlDataSource>().Clear();
         var hogs = new List<NpgsqlConnection>();
