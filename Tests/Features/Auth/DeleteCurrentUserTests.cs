@@ -56,6 +56,7 @@ public sealed class DeleteCurrentUserTests(ServiceFixture service) : IClassFixtu
     {
         var account = await TestAccounts.SignUpAsync(_client);
         await NotificationRows.InsertAsync(service.ConnectionString, account.Id, "Still here");
+        await JobRows.WaitUntilJobsOfUserFinishedAsync(service.ConnectionString, account.Id);
         var before = await AccountRows.CountAsync(service.ConnectionString, account.Id);
 
         var response = await DeleteAsync(account.AccessToken, "not the password");
