@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using MinimalBackend.Tests.Support;
 
@@ -79,17 +78,19 @@ public sealed class LiveMonitoringTests(LiveMonitoringTests.MonitoredService ser
     private async Task AssertEveryQueryReturnsDataAsync(IReadOnlyList<string> queries)
     {
         Assert.NotEmpty(queries);
-        // rate() over [5m] needs two scrapes of a moving counter: poll until every query has data, or one errs.
-        var waited = Stopwatch.StartNew();
+        // rate() over [5m] needs two scrapes of a moving counter: poll until every query has data, or one errs
+        // (a bound on a hang, generous for a loaded machine).
         PromQlResult[] results;
-        while (true)
+        try
         {
+            results = await Eventually.UntilAsync(() => Task.WhenAll(queries.Select(service.Prometheus.QueryAsync)),
+                all => all.All(r => r.HasData) || all.Any(r => r.Error is not null), "data for every query, or an error",
+                TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(1));
+        }
+        catch (TimeoutException)
+        {
+            // The report below names the queries still without data.
             results = await Task.WhenAll(queries.Select(service.Prometheus.QueryAsync));
-            if (results.All(r => r.HasData) || results.Any(r => r.Error is not null) || waited.Elapsed > TimeSpan.FromSeconds(90))
-            {
-                break;
-            }
-            await Task.Delay(TimeSpan.FromSeconds(1));
         }
 
         var failures = results.Where(r => !r.HasData).ToList();

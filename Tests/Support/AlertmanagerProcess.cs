@@ -29,15 +29,13 @@ public sealed class AlertmanagerProcess : IAsyncDisposable
         alertmanager._process.ErrorDataReceived += (_, e) => alertmanager.Append(e.Data);
         alertmanager._process.BeginOutputReadLine();
         alertmanager._process.BeginErrorReadLine();
-        var waited = Stopwatch.StartNew();
-        while (!await alertmanager.IsReadyAsync())
+        // A bound on a hang, generous for a loaded machine.
+        var ready = await Eventually.UntilAsync(alertmanager.IsReadyAsync, isReady => isReady || alertmanager._process.HasExited,
+            "Alertmanager to be ready", TimeSpan.FromMinutes(3), TimeSpan.FromMilliseconds(100)).ContinueWith(t => t.IsCompletedSuccessfully && t.Result, TaskScheduler.Default);
+        if (!ready)
         {
-            if (alertmanager._process.HasExited || waited.Elapsed > TimeSpan.FromSeconds(20))
-            {
-                await alertmanager.DisposeAsync();
-                throw new InvalidOperationException($"Alertmanager did not get ready:\n{alertmanager.Output}");
-            }
-            await Task.Delay(100);
+            await alertmanager.DisposeAsync();
+            throw new InvalidOperationException($"Alertmanager did not get ready:\n{alertmanager.Output}");
         }
         return alertmanager;
     }

@@ -10,7 +10,11 @@ public static class Eventually
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
 
-    public static async Task<T> UntilAsync<T>(Func<Task<T>> read, Func<T, bool> isDone, string what, TimeSpan? timeout = null)
+    /// <summary>
+    /// Reads until <paramref name="isDone"/> holds, every <paramref name="interval"/> (50 ms: give a longer one to a
+    /// read that costs), and returns the last value; throws after <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task<T> UntilAsync<T>(Func<Task<T>> read, Func<T, bool> isDone, string what, TimeSpan? timeout = null, TimeSpan? interval = null)
     {
         var waited = Stopwatch.StartNew();
         while (true)
@@ -24,7 +28,7 @@ public static class Eventually
             {
                 throw new TimeoutException($"Still waiting for {what} after {waited.Elapsed.TotalSeconds:0} s; last seen: {value}");
             }
-            await Task.Delay(50);
+            await Task.Delay(interval ?? TimeSpan.FromMilliseconds(50));
         }
     }
 }

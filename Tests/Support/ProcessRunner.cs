@@ -33,7 +33,7 @@ public static class ProcessRunner
             await process.StandardInput.WriteAsync(standardInput);
             process.StandardInput.Close();
         }
-        using var cancellation = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(2));
+        using var cancellation = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(5));
         try
         {
             await process.WaitForExitAsync(cancellation.Token);

@@ -63,7 +63,7 @@ public sealed class PrometheusServer : IAsyncDisposable
         _ = process.StandardOutput.ReadToEndAsync();
         var log = process.StandardError.ReadToEndAsync();
         var server = new PrometheusServer(process, directory, new Uri($"http://127.0.0.1:{port}"));
-        await Eventually.UntilAsync(server.IsReadyAsync, ready => ready || process.HasExited, "Prometheus to be ready", TimeSpan.FromSeconds(30));
+        await Eventually.UntilAsync(server.IsReadyAsync, ready => ready || process.HasExited, "Prometheus to be ready", TimeSpan.FromMinutes(3));
         if (process.HasExited)
         {
             throw new InvalidOperationException($"prometheus exited:\n{await log}");

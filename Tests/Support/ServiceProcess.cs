@@ -12,6 +12,9 @@ public sealed class ServiceProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
+    // Bounds on a hang, not on speed: on a loaded 2-core machine a start took up to 93 s (README, Start-up and memory).
+    private static readonly TimeSpan StartBudget = TimeSpan.FromMinutes(5);
+
     public Uri BaseAddress { get; }
 
     private ServiceProcess(Process process, Uri baseAddress)
@@ -41,7 +44,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>Runs the built service to its exit (a command, or a start that must fail) and returns what it printed; standard input is empty unless given.</summary>
     public static Task<ProcessResult> RunToExitAsync(
         string connectionString, string environment, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? settings = null, string? standardInput = null) =>
-        ProcessRunner.RunAsync(StartInfo(connectionString, environment, LocalNetwork.FreePort(), settings, arguments), standardInput ?? "", TimeSpan.FromMinutes(1));
+        ProcessRunner.RunAsync(StartInfo(connectionString, environment, LocalNetwork.FreePort(), settings, arguments), standardInput ?? "", TimeSpan.FromMinutes(5));
 
     private static ProcessStartInfo StartInfo(
         string connectionString, string environment, int port, IReadOnlyDictionary<string, string>? settings, IReadOnlyList<string> arguments)
@@ -78,7 +81,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             return;
         }
         await ProcessRunner.RunCheckedAsync("kill", "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         await _process.WaitForExitAsync(timeout.Token);
     }
 
@@ -109,7 +112,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     private async Task WaitUntilReadyAsync()
     {
-        if (!await LocalNetwork.WaitUntilReadyAsync(BaseAddress, () => _process.HasExited, TimeSpan.FromSeconds(60)))
+        if (!await LocalNetwork.WaitUntilReadyAsync(BaseAddress, () => _process.HasExited, StartBudget))
         {
             throw new InvalidOperationException($"The service did not become ready:\n{Output}");
         }

@@ -1,0 +1,46 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using MinimalBackend.Tests.Support;
+
+namespace MinimalBackend.Tests.Ops;
+
+// ./ops/run --demo=incident[:NAME]: the incident's traffic sets off the alerts it names, up to ops/run's Alertmanager.
+public sealed partial class RunScriptIncidentTests : IDisposable
+{
+    private readonly RunScriptSession _run = new();
+
+    public void Dispose() => _run.Dispose();
+
+    [Theory]
+    [InlineData("--demo=incident", "errors", new[] { "ErrorBudgetBurn critical", "HighErrorRate critical" }, "LoginFailureSpike warning")]
+    [InlineData("--demo=incident:logins", "logins", new[] { "LoginFailureSpike warning" }, "ErrorBudgetBurn critical")]
+    public async Task Run_with_a_demo_incident_sets_off_its_alerts_in_the_alertmanager(string argument, string incident, string[] alerts, string notThis)
+    {
+        // The real expressions with every `for:` hold cut to 5 s (promtool's unit tests cover the holds), so the
+        // alerts fire within seconds of their condition instead of minutes.
+        var rules = Path.Combine(_run.DataDirectory, "alerts-short-holds.yml");
+        await File.WriteAllTextAsync(rules, ForHold().Replace(await File.ReadAllTextAsync(AlertRules.FilePath), "${indent}for: 5s"));
+        var environment = new Dictionary<string, string>(RunScriptSession.EverySecond()) { ["PROM_RULE_FILE"] = rules };
+
+        var output = await _run.RunUntilReadyThenInterruptAsync([argument], environment, whileRunning: async () =>
+        {
+            using var alertmanager = _run.Alertmanager();
+            var active = await Eventually.UntilAsync(() => ActiveAlertsAsync(alertmanager), a => alerts.All(a.Contains),
+                $"{string.Join(" and ", alerts)} active in the Alertmanager", TimeSpan.FromMinutes(10), TimeSpan.FromMilliseconds(500));
+            Assert.DoesNotContain(notThis, active);
+        });
+
+        Assert.Contains($"with the {incident} incident", output, StringComparison.Ordinal);
+        Assert.Contains($"incident '{incident}': {alerts[0].Split(' ')[0]}", output, StringComparison.Ordinal);
+    }
+
+    // Each alert that is pending or firing, as "name severity", from the Alertmanager's API.
+    private static async Task<List<string>> ActiveAlertsAsync(HttpClient alertmanager)
+    {
+        using var alerts = JsonDocument.Parse(await alertmanager.GetStringAsync("/api/v2/alerts?active=true"));
+        return [.. alerts.RootElement.EnumerateArray().Select(a => a.GetProperty("labels")).Select(l => $"{l.GetProperty("alertname").GetString()} {l.GetProperty("severity").GetString()}")];
+    }
+
+    [GeneratedRegex(@"^(?<indent>\s+)for: \S+$", RegexOptions.Multiline)]
+    private static partial Regex ForHold();
+}
