@@ -109,7 +109,14 @@ public sealed class RunScriptSession : IDisposable
             // What a terminal does on Ctrl-C: SIGINT to every process in the foreground group.
             await ProcessRunner.RunCheckedAsync("kill", "-INT", "--", $"-{process.Id}");
             using var exit = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-            await process.WaitForExitAsync(exit.Token);
+            try
+            {
+                await process.WaitForExitAsync(exit.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"ops/run has not ended 3 minutes after Ctrl-C; still in its session:\n{string.Join('\n', ProcessesOfSession(process.Id))}\nIts output:\n{Snapshot()}");
+            }
             await check;
         }
         finally

@@ -35,8 +35,9 @@ build_unless_current() {
     echo "$dir: built from these sources already" >&2
   else
     rm -f "$dir/.sources"
-    # Checked here: a caller's `||` turns off errexit inside the function.
-    "$@" || status=$?
+    # Checked here: a caller's `||` turns off errexit inside the function. Without the lock's descriptor: a build
+    # server the command leaves running would otherwise hold the lock after this build.
+    "$@" {lock}>&- || status=$?
     if [ "$status" = 0 ] && [ -n "$sources" ]; then
       printf '%s\n' "$stamp" >"$dir/.sources"
     fi
