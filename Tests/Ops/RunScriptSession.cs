@@ -66,7 +66,9 @@ public sealed class RunScriptSession : IDisposable
     public async Task<(string Output, int ExitCode, int Session)> RunThenInterruptAsync(string[] arguments, Func<string, bool>? interruptWhen,
         Func<Task>? whileRunning = null, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo("setsid", ["bash", "ops/run", .. arguments])
+        // SIGINT at its default, as a terminal starts a command: started from a background job (nohup ./ops/test &),
+        // the test host and so ops/run would inherit it ignored, and bash cannot trap a signal ignored on entry.
+        var start = new ProcessStartInfo("setsid", ["env", "--default-signal=INT", "bash", "ops/run", .. arguments])
         {
             WorkingDirectory = RepositoryRoot.Path,
             RedirectStandardOutput = true,
