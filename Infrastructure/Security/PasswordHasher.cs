@@ -151,14 +151,29 @@ public sealed class PasswordHasher : IDisposable
     }
 }
 
-/// <summary>Makes the password hasher's dummy hash once the service listens, off the start path and before most first sign-ins.</summary>
-internal sealed class PasswordHashCalibration(PasswordHasher hasher, IHostApplicationLifetime lifetime) : IHostedService
+/// <summary>
+/// Makes the password hasher's dummy hash <see cref="Delay"/> after the service listens: off the start path and
+/// out of the way of its first requests (a hash takes a core for 0.1 to 0.3 s here), before most first sign-ins.
+/// </summary>
+internal sealed class PasswordHashCalibration(PasswordHasher hasher, IHostApplicationLifetime lifetime, TimeProvider time) : BackgroundService
 {
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        lifetime.ApplicationStarted.Register(() => ThreadPool.QueueUserWorkItem(_ => hasher.Calibrate()));
-        return Task.CompletedTask;
-    }
+    public static readonly TimeSpan Delay = TimeSpan.FromSeconds(2);
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+            {
+                await started.Task.WaitAsync(stoppingToken);
+            }
+            await Task.Delay(Delay, time, stoppingToken);
+            hasher.Calibrate();
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopped first: a sign-in, if any, made it.
+        }
+    }
 }
