@@ -10,9 +10,9 @@ namespace MinimalBackend.Infrastructure.Tracing;
 /// OpenTelemetry tracing, configured by the standard <c>OTEL_*</c> variables
 /// (https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/): spans of every request,
 /// outgoing HTTP call and SQL command made for one, and the service's own (<see cref="ServiceTraces"/>), sent by
-/// OTLP to <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>. With no endpoint and no <c>OTEL_TRACES_SAMPLER</c> nothing is
-/// recorded or sent: each request still gets a trace id (for its logs and its <see cref="TraceIdHeader"/>),
-/// which costs one Activity per request and nothing measurable on the HTTP benchmark.
+/// OTLP to <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>. With no endpoint and no <c>OTEL_TRACES_SAMPLER</c> nothing would be
+/// recorded or sent, so the OpenTelemetry SDK is not registered at all (<see cref="TraceIdsOnly"/>): each request and
+/// job still gets a trace id for its logs and its <see cref="TraceIdHeader"/>, at the cost of one Activity.
 /// </summary>
 public static class TracingModule
 {
@@ -23,6 +23,13 @@ public static class TracingModule
 
     public static WebApplicationBuilder AddTracing(this WebApplicationBuilder builder)
     {
+        // Decided on the builder's configuration (environment variables, appsettings, a test host's settings): an
+        // SDK registered with an always_off sampler still ran its instrumentations' per-request work.
+        if (!IsRecording(builder.Configuration))
+        {
+            builder.Services.AddHostedService<TraceIdsOnly>();
+            return builder;
+        }
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddDetector(services => new ServiceResource(services.GetRequiredService<IConfiguration>())))
             .WithTracing(tracing => tracing
@@ -30,18 +37,12 @@ public static class TracingModule
                 .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsRoutine(context.Request.Path))
                 .AddHttpClientInstrumentation()
                 .AddNpgsql()
-                // Read from the final configuration (environment variables, or a test host's settings), not the builder's.
-                .ConfigureSampler((services, chosen) => IsRecording(services.GetRequiredService<IConfiguration>()) ? chosen : new AlwaysOffSampler())
                 // Endpoint, protocol (grpc, or http/protobuf), headers and timeout from OTEL_EXPORTER_OTLP_*.
                 .AddOtlpExporter());
         return builder;
     }
 
-    /// <summary>
-    /// Spans are recorded when they have somewhere to go (an OTLP endpoint) or the operator chose a sampler.
-    /// Otherwise the sampler is always_off, which still gives each request a propagation-only Activity, so logs
-    /// and the <see cref="TraceIdHeader"/> have a trace id, and records nothing.
-    /// </summary>
+    /// <summary>Spans are recorded when they have somewhere to go (an OTLP endpoint) or the operator chose a sampler.</summary>
     private static bool IsRecording(IConfiguration configuration) =>
         IsSet(configuration, "OTEL_EXPORTER_OTLP_ENDPOINT") || IsSet(configuration, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
         || IsSet(configuration, "OTEL_TRACES_SAMPLER");
@@ -82,6 +83,34 @@ public static class TracingModule
     // Scrapes and probes come every few seconds from machines: a trace each would bury the requests people make.
     private static bool IsRoutine(PathString path) =>
         path.StartsWithSegments("/metrics", StringComparison.Ordinal) || path.StartsWithSegments("/health", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Without the SDK: a listener that asks for propagation-only Activities (ids, no data, nothing exported) of
+    /// requests and of the service's own spans, so a request has a trace id whatever its log levels, and a job run
+    /// continues the trace id of the request that enqueued it. Listeners are process-wide, so it is removed on stop.
+    /// </summary>
+    private sealed class TraceIdsOnly : IHostedService, IDisposable
+    {
+        private readonly ActivityListener _listener = new()
+        {
+            ShouldListenTo = static source => source.Name is ServiceTraces.SourceName or "Microsoft.AspNetCore",
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.PropagationData,
+        };
+
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            ActivitySource.AddActivityListener(_listener);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken)
+        {
+            _listener.Dispose();
+            return Task.CompletedTask;
+        }
+
+        public void Dispose() => _listener.Dispose();
+    }
 
     private static bool IsSet(IConfiguration configuration, string key) => !string.IsNullOrWhiteSpace(configuration[key]);
 

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MinimalBackend.Features.Users;
 using MinimalBackend.Infrastructure.Tracing;
 using MinimalBackend.Tests.Support;
+using OpenTelemetry.Trace;
 using Serilog.Core;
 
 namespace MinimalBackend.Tests.Infrastructure.Tracing;
@@ -132,6 +133,26 @@ public sealed class TracingTests(DatabaseFixture database)
         var request = Assert.Single(logged);
         Assert.Equal(header, request.TraceId!.Value.ToHexString());
         Assert.NotEqual(default, request.SpanId!.Value);
+    }
+
+    [Fact]
+    public async Task With_no_endpoint_and_no_sampler_no_tracing_SDK_runs_and_responses_still_name_a_trace()
+    {
+        await using var host = new ServiceHost(database.ConnectionString);
+        using var client = host.CreateSocketClient();
+
+        var response = await client.GetAsync("/api/info");
+
+        Assert.Null(host.Services.GetService<TracerProvider>());
+        Assert.Matches("^[0-9a-f]{32}$", Assert.Single(response.Headers.GetValues(TracingModule.TraceIdHeader)));
+    }
+
+    [Fact]
+    public async Task A_sampler_setting_registers_the_tracing_SDK()
+    {
+        await using var host = new ServiceHost(database.ConnectionString, Recording);
+
+        Assert.NotNull(host.Services.GetService<TracerProvider>());
     }
 
     [Fact]
