@@ -21,8 +21,10 @@ COPY --from=build /app ./
 # Without an SMTP host, email is written under .data/mail; /app belongs to root, the service runs as $APP_UID.
 RUN mkdir -p .data/mail && chown -R $APP_UID .data
 # Inside a container the service must listen on all interfaces; compose publishes it on 127.0.0.1.
+# The gen0 budget of ops/lib/runtime-settings.sh (./ops/run's), which only an environment variable sets.
 ENV URLS=http://0.0.0.0:3000 \
-    ASPNETCORE_ENVIRONMENT=Production
+    ASPNETCORE_ENVIRONMENT=Production \
+    DOTNET_GCgen0size=0x400000
 EXPOSE 3000
 USER $APP_UID
 ENTRYPOINT ["dotnet", "MinimalBackend.dll"]

@@ -17,22 +17,24 @@ public sealed record ConnectionPoolBudget(string Pool, int MaxConnections);
 /// <c>reserved_connections</c> from PostgreSQL 16) minus <c>Database:ReservedConnections</c>. Past it, PostgreSQL
 /// refuses connections ("too many clients already") under load; within it, a busy pool makes requests wait for
 /// a connection of their own pool, then answer 503. Checked once at startup: a warning names the numbers.
+/// The check runs beside the start, not before listening: it is a warning, not a gate, and its round trip (the
+/// request pool's first connection) held up the first request (README, Start-up and memory).
 /// </summary>
 internal sealed partial class ConnectionBudgetCheck(
     NpgsqlDataSource database, IEnumerable<ConnectionPoolBudget> pools, IOptions<DatabaseOptions> options, ILogger<ConnectionBudgetCheck> logger)
-    : IHostedService
+    : BackgroundService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
         {
-            await using var connection = await database.OpenConnectionAsync(cancellationToken);
+            await using var connection = await database.OpenConnectionAsync(stoppingToken);
             var server = await connection.QuerySingleAsync<(int MaxConnections, int SuperuserReserved, int Reserved)>(new CommandDefinition(
                 """
                 SELECT current_setting('max_connections')::int,
                        current_setting('superuser_reserved_connections')::int,
                        COALESCE(current_setting('reserved_connections', true)::int, 0)
-                """, cancellationToken: cancellationToken));
+                """, cancellationToken: stoppingToken));
             var budget = Evaluate(server.MaxConnections, server.SuperuserReserved + server.Reserved);
             if (budget.Fits)
             {
@@ -49,9 +51,11 @@ internal sealed partial class ConnectionBudgetCheck(
             // A check, not a gate: the service runs either way.
             LogCheckFailed(logger, e);
         }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopped before the database answered: nothing to report.
+        }
     }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     internal ConnectionBudgetResult Evaluate(int maxConnections, int serverReserved)
     {

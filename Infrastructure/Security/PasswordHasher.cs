@@ -18,9 +18,8 @@ public sealed class PasswordHasher : IDisposable
 
     private readonly IPasswordHasher<PasswordHasher> _hasher;
     private readonly ConcurrencyLimiter _slots;
-    private readonly HashAdmission _admission;
     private readonly TimeProvider _time;
-    private readonly string _dummyHash;
+    private readonly Lazy<Calibration> _calibration;
 
     public PasswordHasher(IOptions<PasswordHashingOptions> options, TimeProvider time)
         : this(options, Algorithm(options.Value), time)
@@ -42,11 +41,24 @@ public sealed class PasswordHasher : IDisposable
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
         _time = time;
-        // The dummy hash is made now, and its time is the first estimate of a hash's, before any sign-in is measured.
-        var started = time.GetTimestamp();
-        _dummyHash = _hasher.HashPassword(this, "a password nobody has, hashed with the current settings");
-        _admission = new HashAdmission(settings.EffectiveMaxConcurrentHashes, settings.MaxExpectedWait, time.GetElapsedTime(started));
+        // The dummy hash, whose time is the first estimate of a hash's before any sign-in is measured, is made on
+        // first need or by Calibrate once the service listens: made here, it was one full hash (a tenth of the CPU
+        // of a start) on the start path, since the endpoints are built before listening (README, Start-up and memory).
+        _calibration = new(() =>
+        {
+            var started = time.GetTimestamp();
+            var dummyHash = _hasher.HashPassword(this, "a password nobody has, hashed with the current settings");
+            return new Calibration(dummyHash, new HashAdmission(settings.EffectiveMaxConcurrentHashes, settings.MaxExpectedWait, time.GetElapsedTime(started)));
+        }, LazyThreadSafetyMode.ExecutionAndPublication);
     }
+
+    /// <summary>Whether the dummy hash has been made (on the first sign-in check, or by <see cref="Calibrate"/>).</summary>
+    public bool IsCalibrated => _calibration.IsValueCreated;
+
+    private HashAdmission Admission => _calibration.Value.Admission;
+
+    /// <summary>Makes the dummy hash now unless a sign-in already did: <see cref="PasswordHashCalibration"/> calls it once the service listens.</summary>
+    public void Calibrate() => _ = _calibration.Value;
 
     /// <summary>The algorithm at these settings. Its user type is unused (PasswordHasher&lt;T&gt; never looks at the user).</summary>
     public static IPasswordHasher<PasswordHasher> Algorithm(PasswordHashingOptions settings)
@@ -74,7 +86,7 @@ public sealed class PasswordHasher : IDisposable
         using var slot = await AcquireSlotAsync(cancellationToken);
         try
         {
-            var hash = storedHash ?? _dummyHash;
+            var hash = storedHash ?? _calibration.Value.DummyHash;
             var result = slot.Measure(() => _hasher.VerifyHashedPassword(this, hash, password));
             return storedHash is null ? PasswordVerificationResult.Failed : result;
         }
@@ -87,9 +99,11 @@ public sealed class PasswordHasher : IDisposable
 
     public void Dispose() => _slots.Dispose();
 
+    private sealed record Calibration(string DummyHash, HashAdmission Admission);
+
     private async Task<Slot> AcquireSlotAsync(CancellationToken cancellationToken)
     {
-        if (!_admission.TryAdmit(out var retryAfter))
+        if (!Admission.TryAdmit(out var retryAfter))
         {
             throw new ServiceBusyException("Too many sign-ins are being checked right now.", retryAfter);
         }
@@ -99,7 +113,7 @@ public sealed class PasswordHasher : IDisposable
         }
         catch
         {
-            _admission.Abandoned();
+            Admission.Abandoned();
             throw;
         }
     }
@@ -127,12 +141,39 @@ public sealed class PasswordHasher : IDisposable
             lease.Dispose();
             if (_measured is { } duration)
             {
-                owner._admission.Completed(duration);
+                owner.Admission.Completed(duration);
             }
             else
             {
-                owner._admission.Abandoned();
+                owner.Admission.Abandoned();
             }
+        }
+    }
+}
+
+/// <summary>
+/// Makes the password hasher's dummy hash <see cref="Delay"/> after the service listens: off the start path and
+/// out of the way of its first requests (a hash takes a core for 0.1 to 0.3 s here), before most first sign-ins.
+/// </summary>
+internal sealed class PasswordHashCalibration(PasswordHasher hasher, IHostApplicationLifetime lifetime, TimeProvider time) : BackgroundService
+{
+    public static readonly TimeSpan Delay = TimeSpan.FromSeconds(2);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+            {
+                await started.Task.WaitAsync(stoppingToken);
+            }
+            await Task.Delay(Delay, time, stoppingToken);
+            hasher.Calibrate();
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopped first: a sign-in, if any, made it.
         }
     }
 }

@@ -87,6 +87,7 @@ public static class SecurityModule
                 "PasswordHashing:IterationCount must be positive; MaxConcurrentHashes and MaxExpectedWait must not be negative.")
             .ValidateOnStart();
         builder.Services.AddSingleton<PasswordHasher>();
+        builder.Services.AddHostedService<PasswordHashCalibration>();
         return builder;
     }
 }

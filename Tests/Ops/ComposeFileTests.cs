@@ -32,6 +32,27 @@ public sealed partial class ComposeFileTests
     }
 
     [Fact]
+    public void The_image_runs_with_the_runtime_settings_that_ops_run_sets()
+    {
+        var dockerfile = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "Dockerfile"));
+        var settings = File.ReadAllLines(Path.Combine(RepositoryRoot.Path, "ops", "lib", "runtime-settings.sh"))
+            .Select(line => RuntimeSetting().Match(line))
+            .Where(match => match.Success)
+            .Select(match => (Name: match.Groups["name"].Value, Value: match.Groups["value"].Value))
+            .ToList();
+
+        Assert.Contains(settings, setting => setting == ("DOTNET_GCgen0size", "0x400000"));
+        foreach (var (name, value) in settings)
+        {
+            Assert.Matches($@"\b{name}={Regex.Escape(value)}(\s|$)", dockerfile);
+        }
+        Assert.Contains(". ops/lib/runtime-settings.sh", File.ReadAllText(Path.Combine(RepositoryRoot.Path, "ops", "run")), StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex(@"^export (?<name>\w+)=\$\{\k<name>:-(?<value>[^}]+)\}$")]
+    private static partial Regex RuntimeSetting();
+
+    [Fact]
     public void The_app_answers_on_port_3000_and_waits_for_a_healthy_postgres()
     {
         var app = Service("app");

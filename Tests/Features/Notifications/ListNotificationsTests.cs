@@ -65,6 +65,29 @@ public sealed class ListNotificationsTests(ServiceFixture service) : IClassFixtu
     }
 
     [Fact]
+    public async Task Unread_only_pages_by_cursor_end_exactly_at_the_last_unread_and_count_them_all_on_every_page()
+    {
+        var account = await TestAccounts.SignUpAsync(_client);
+        for (var i = 6; i >= 1; i--)
+        {
+            // Notification 1 (the oldest) to 6 (the newest); the even ones read.
+            await NotificationRows.InsertAsync(service.ConnectionString, account.Id, $"Notification {7 - i}", TimeSpan.FromMinutes(i), read: (7 - i) % 2 == 0);
+        }
+
+        var first = await PageAsync(account, "unreadOnly=true&pageSize=2");
+        var second = await PageAsync(account, $"unreadOnly=true&pageSize=2&cursor={first.GetProperty("nextCursor").GetGuid()}");
+        var newestRead = (await PageAsync(account, "pageSize=1")).GetProperty("items")[0].GetProperty("id").GetGuid();
+        var afterARead = await PageAsync(account, $"unreadOnly=true&pageSize=3&cursor={newestRead}");
+
+        Assert.Equal(["Notification 5", "Notification 3"], Titles(first));
+        Assert.Equal(["Notification 1"], Titles(second));
+        Assert.Equal(JsonValueKind.Null, second.GetProperty("nextCursor").ValueKind);
+        Assert.Equal(["Notification 5", "Notification 3", "Notification 1"], Titles(afterARead));
+        Assert.Equal(JsonValueKind.Null, afterARead.GetProperty("nextCursor").ValueKind);
+        Assert.Equal([3L, 3L, 3L], new[] { first, second, afterARead }.Select(p => p.GetProperty("unreadCount").GetInt64()));
+    }
+
+    [Fact]
     public async Task A_user_sees_only_their_own_notifications_and_cannot_page_from_another_users()
     {
         var ann = await TestAccounts.SignUpAsync(_client);

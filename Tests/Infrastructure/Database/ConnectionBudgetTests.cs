@@ -1,5 +1,11 @@
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using MinimalBackend.Infrastructure.Database;
 using MinimalBackend.Tests.Support;
+using Npgsql;
 using Serilog.Core;
 using Serilog.Events;
 
@@ -35,12 +41,31 @@ public sealed class ConnectionBudgetTests(DatabaseFixture database)
         Assert.Equal("api 8, sessions 2, readiness 1, jobs 10, listener 1", budget.Scalar("Pools"));
     }
 
+    [Fact]
+    public async Task The_check_does_not_hold_up_the_start_while_the_database_has_not_answered()
+    {
+        // A server that accepts connections and never answers: the check's first connection waits on it.
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        await using var dataSource = NpgsqlDataSource.Create($"Host=127.0.0.1;Port={port};Username=postgres;Password=x;Timeout=300;Pooling=false");
+        var check = new ConnectionBudgetCheck(dataSource, [new ConnectionPoolBudget("api", 8)], Options.Create(new DatabaseOptions()), NullLogger<ConnectionBudgetCheck>.Instance);
+
+        var started = check.StartAsync(CancellationToken.None);
+
+        // Started (so the host goes on to listen) although the round trip is still waiting for the server.
+        Assert.True(started.IsCompletedSuccessfully);
+        await check.StopAsync(CancellationToken.None);
+    }
+
     private async Task<LogEvent> StartAndReadBudgetAsync(Dictionary<string, string?> settings)
     {
         var log = new RecordingLogSink();
         settings["Serilog:MinimumLevel:Override:" + BudgetCheck] = "Information";
         await using var host = new ServiceHost(database.ConnectionString, settings, services => services.AddSingleton<ILogEventSink>(log));
         host.StartServer();
-        return Assert.Single(log.From(BudgetCheck));
+        // The check runs beside the start: its event comes once the database has answered.
+        var events = await Eventually.UntilAsync(() => Task.FromResult(log.From(BudgetCheck)), e => e.Count > 0, "the connection budget check's event");
+        return Assert.Single(events);
     }
 }

@@ -20,6 +20,46 @@ public sealed class PasswordHasherTests(DatabaseFixture database)
         new(Options.Create(new PasswordHashingOptions { IterationCount = iterations }), TimeProvider.System);
 
     [Fact]
+    public async Task Building_the_hasher_hashes_nothing_and_the_first_unknown_email_makes_the_dummy_hash_once()
+    {
+        var settings = new PasswordHashingOptions { IterationCount = 1000 };
+        var algorithm = new HashCounter(PasswordHasher.Algorithm(settings));
+        using var hasher = new PasswordHasher(Options.Create(settings), algorithm, TimeProvider.System);
+
+        // Built with the endpoints, before the service listens: no hash on the start path.
+        Assert.Equal((0, false), (algorithm.Hashes, hasher.IsCalibrated));
+
+        Assert.Equal(PasswordVerificationResult.Failed, await hasher.VerifyAsync(null, "any password", CancellationToken.None));
+        Assert.Equal(PasswordVerificationResult.Failed, await hasher.VerifyAsync(null, "another password", CancellationToken.None));
+        Assert.Equal((1, true), (algorithm.Hashes, hasher.IsCalibrated));
+    }
+
+    [Fact]
+    public async Task A_started_service_makes_its_dummy_hash_without_waiting_for_a_sign_in()
+    {
+        await using var host = new ServiceHost(database.ConnectionString, new Dictionary<string, string?> { ["PasswordHashing:IterationCount"] = "1000" });
+        var hasher = host.Services.GetRequiredService<PasswordHasher>();
+
+        Assert.True(await Eventually.UntilAsync(() => Task.FromResult(hasher.IsCalibrated), calibrated => calibrated, "the dummy hash made after the start"));
+    }
+
+    private sealed class HashCounter(IPasswordHasher<PasswordHasher> inner) : IPasswordHasher<PasswordHasher>
+    {
+        private int _hashes;
+
+        public int Hashes => Volatile.Read(ref _hashes);
+
+        public string HashPassword(PasswordHasher user, string password)
+        {
+            Interlocked.Increment(ref _hashes);
+            return inner.HashPassword(user, password);
+        }
+
+        public PasswordVerificationResult VerifyHashedPassword(PasswordHasher user, string hashedPassword, string providedPassword) =>
+            inner.VerifyHashedPassword(user, hashedPassword, providedPassword);
+    }
+
+    [Fact]
     public void The_default_is_OWASPs_220000_iterations()
     {
         Assert.Equal(220_000, new PasswordHashingOptions().IterationCount);
