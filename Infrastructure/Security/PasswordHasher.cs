@@ -8,8 +8,10 @@ namespace MinimalBackend.Infrastructure.Security;
 /// <summary>
 /// ASP.NET Core Identity's <see cref="PasswordHasher{TUser}"/> (PBKDF2-HMAC-SHA512, random salt, the iteration
 /// count stored in each hash) behind a concurrency limit. One hash costs tens of milliseconds of one core by
-/// design; the limit keeps a flood of sign-ins from taking every core, and admission by expected wait
-/// (<see cref="HashAdmission"/>) turns overload into a quick 503 instead of an ever longer wait.
+/// design. Hashes run on <see cref="LowPriorityThreads"/>, one per slot: a burst of sign-ins on a quiet service
+/// gets every slot's core, while a flood of them yields the CPU to every other request (README, Sign-in and
+/// authenticated requests). Admission by expected wait (<see cref="HashAdmission"/>) turns overload into a quick
+/// 503 instead of an ever longer wait, and as the hashes are measured where they run, a busy CPU admits fewer.
 /// </summary>
 public sealed class PasswordHasher : IDisposable
 {
@@ -18,8 +20,9 @@ public sealed class PasswordHasher : IDisposable
 
     private readonly IPasswordHasher<PasswordHasher> _hasher;
     private readonly ConcurrencyLimiter _slots;
+    private readonly LowPriorityThreads _threads;
     private readonly TimeProvider _time;
-    private readonly Lazy<Calibration> _calibration;
+    private readonly Lazy<Task<Calibration>> _calibration;
 
     public PasswordHasher(IOptions<PasswordHashingOptions> options, TimeProvider time)
         : this(options, Algorithm(options.Value), time)
@@ -40,25 +43,27 @@ public sealed class PasswordHasher : IDisposable
             QueueLimit = int.MaxValue,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
+        _threads = new LowPriorityThreads(settings.EffectiveMaxConcurrentHashes, "password hashing");
         _time = time;
         // The dummy hash, whose time is the first estimate of a hash's before any sign-in is measured, is made on
-        // first need or by Calibrate once the service listens: made here, it was one full hash (a tenth of the CPU
+        // first need or by CalibrateAsync once the service listens: made here, it was one full hash (a tenth of the CPU
         // of a start) on the start path, since the endpoints are built before listening (README, Start-up and memory).
-        _calibration = new(() =>
+        _calibration = new(() => _threads.RunAsync(() =>
         {
             var started = time.GetTimestamp();
             var dummyHash = _hasher.HashPassword(this, "a password nobody has, hashed with the current settings");
             return new Calibration(dummyHash, new HashAdmission(settings.EffectiveMaxConcurrentHashes, settings.MaxExpectedWait, time.GetElapsedTime(started)));
-        }, LazyThreadSafetyMode.ExecutionAndPublication);
+        }), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
-    /// <summary>Whether the dummy hash has been made (on the first sign-in check, or by <see cref="Calibrate"/>).</summary>
-    public bool IsCalibrated => _calibration.IsValueCreated;
+    /// <summary>Whether the dummy hash has been made (on the first sign-in check, or by <see cref="CalibrateAsync"/>).</summary>
+    public bool IsCalibrated => _calibration.IsValueCreated && _calibration.Value.IsCompletedSuccessfully;
 
-    private HashAdmission Admission => _calibration.Value.Admission;
+    // Read only after AcquireSlotAsync, which waits for the calibration.
+    private HashAdmission Admission => _calibration.Value.Result.Admission;
 
     /// <summary>Makes the dummy hash now unless a sign-in already did: <see cref="PasswordHashCalibration"/> calls it once the service listens.</summary>
-    public void Calibrate() => _ = _calibration.Value;
+    public Task CalibrateAsync() => _calibration.Value;
 
     /// <summary>The algorithm at these settings. Its user type is unused (PasswordHasher&lt;T&gt; never looks at the user).</summary>
     public static IPasswordHasher<PasswordHasher> Algorithm(PasswordHashingOptions settings)
@@ -74,7 +79,7 @@ public sealed class PasswordHasher : IDisposable
     public async Task<string> HashAsync(string password, CancellationToken cancellationToken)
     {
         using var slot = await AcquireSlotAsync(cancellationToken);
-        return slot.Measure(() => _hasher.HashPassword(this, password));
+        return await _threads.RunAsync(() => slot.Measure(() => _hasher.HashPassword(this, password)));
     }
 
     /// <summary>
@@ -86,8 +91,8 @@ public sealed class PasswordHasher : IDisposable
         using var slot = await AcquireSlotAsync(cancellationToken);
         try
         {
-            var hash = storedHash ?? _calibration.Value.DummyHash;
-            var result = slot.Measure(() => _hasher.VerifyHashedPassword(this, hash, password));
+            var hash = storedHash ?? (await _calibration.Value).DummyHash;
+            var result = await _threads.RunAsync(() => slot.Measure(() => _hasher.VerifyHashedPassword(this, hash, password)));
             return storedHash is null ? PasswordVerificationResult.Failed : result;
         }
         catch (FormatException)
@@ -97,13 +102,18 @@ public sealed class PasswordHasher : IDisposable
         }
     }
 
-    public void Dispose() => _slots.Dispose();
+    public void Dispose()
+    {
+        _slots.Dispose();
+        _threads.Dispose();
+    }
 
     private sealed record Calibration(string DummyHash, HashAdmission Admission);
 
     private async Task<Slot> AcquireSlotAsync(CancellationToken cancellationToken)
     {
-        if (!Admission.TryAdmit(out var retryAfter))
+        var admission = (await _calibration.Value).Admission;
+        if (!admission.TryAdmit(out var retryAfter))
         {
             throw new ServiceBusyException("Too many sign-ins are being checked right now.", retryAfter);
         }
@@ -113,7 +123,7 @@ public sealed class PasswordHasher : IDisposable
         }
         catch
         {
-            Admission.Abandoned();
+            admission.Abandoned();
             throw;
         }
     }
@@ -169,7 +179,7 @@ internal sealed class PasswordHashCalibration(PasswordHasher hasher, IHostApplic
                 await started.Task.WaitAsync(stoppingToken);
             }
             await Task.Delay(Delay, time, stoppingToken);
-            hasher.Calibrate();
+            await hasher.CalibrateAsync();
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

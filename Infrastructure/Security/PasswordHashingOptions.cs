@@ -11,7 +11,11 @@ public sealed class PasswordHashingOptions
     /// </summary>
     public int IterationCount { get; set; } = 220_000;
 
-    /// <summary>Hashes computed at the same time; 0 means half the processor count (at least one), so sign-ins leave CPU for every other request.</summary>
+    /// <summary>
+    /// Hashes computed at the same time; 0 means one per processor. They run at a lower scheduling priority than
+    /// requests (<see cref="LowPriorityThreads"/>), so a burst of sign-ins uses the idle cores and a flood of them
+    /// still leaves the CPU to every other request.
+    /// </summary>
     public int MaxConcurrentHashes { get; set; }
 
     /// <summary>
@@ -20,5 +24,5 @@ public sealed class PasswordHashingOptions
     /// </summary>
     public TimeSpan MaxExpectedWait { get; set; } = TimeSpan.FromSeconds(5);
 
-    public int EffectiveMaxConcurrentHashes => MaxConcurrentHashes > 0 ? MaxConcurrentHashes : Math.Max(1, Environment.ProcessorCount / 2);
+    public int EffectiveMaxConcurrentHashes => MaxConcurrentHashes > 0 ? MaxConcurrentHashes : Environment.ProcessorCount;
 }

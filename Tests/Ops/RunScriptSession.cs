@@ -78,6 +78,8 @@ public sealed class RunScriptSession : IDisposable
         start.Environment.Remove("ConnectionStrings__Postgres");
         start.Environment["DATA_DIR"] = DataDirectory;
         start.Environment["BUILD_DIR"] = BuildDirectory;
+        // The publish ./ops/test makes beside the tests from its Release build (ops/lib/build.sh, publish_service).
+        start.Environment["PUBLISH_READY_TO_RUN"] = "false";
         start.Environment["POSTGRES_PORT"] = PostgresPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["URLS"] = $"http://127.0.0.1:{AppPort}";
         start.Environment["PROMETHEUS_PORT"] = PrometheusPort.ToString(System.Globalization.CultureInfo.InvariantCulture);

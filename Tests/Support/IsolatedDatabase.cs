@@ -12,13 +12,11 @@ namespace MinimalBackend.Tests.Support;
 /// </summary>
 public sealed class IsolatedDatabase : IAsyncDisposable
 {
-    private readonly IAsyncDisposable? _cleanup;
     private readonly CollectorRegistry _registry = MetricsRegistration.CreateRegistry();
 
-    private IsolatedDatabase(string connectionString, IAsyncDisposable? cleanup)
+    private IsolatedDatabase(string connectionString)
     {
         ConnectionString = connectionString;
-        _cleanup = cleanup;
     }
 
     public string ConnectionString { get; }
@@ -26,8 +24,7 @@ public sealed class IsolatedDatabase : IAsyncDisposable
     public static async Task<IsolatedDatabase> CreateAsync(DatabaseFixture database)
     {
         ArgumentNullException.ThrowIfNull(database);
-        var (connectionString, cleanup) = await database.CreateEmptyDatabaseAsync();
-        return new IsolatedDatabase(connectionString, cleanup);
+        return new IsolatedDatabase(await database.CreateMigratedDatabaseAsync());
     }
 
     /// <summary>A host on this database that also runs the test job type, recording into <paramref name="log"/>.</summary>
@@ -41,5 +38,6 @@ public sealed class IsolatedDatabase : IAsyncDisposable
             services?.Invoke(all);
         });
 
-    public ValueTask DisposeAsync() => _cleanup?.DisposeAsync() ?? ValueTask.CompletedTask;
+    // Nothing to clean up: the run's cluster goes with its databases.
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -48,9 +48,13 @@ build_unless_current() {
 
 # publish_service BUILD_DIR: the service published in Release as the image is (ReadyToRun code: a start takes
 # about half a second, README "Start-up and memory") into BUILD_DIR/service, again only when its sources changed.
+# PUBLISH_READY_TO_RUN=false publishes plain IL instead: ReadyToRun implies a runtime identifier, so its publish
+# compiles everything again into obj/Release/net10.0/linux-x64, where the plain one reuses a `dotnet build -c
+# Release` (./ops/test sets it for the run script tests, which need no fast start).
 publish_service() {
   build_unless_current "$1/service" "$(sources_hash . ':(exclude)Tests' ':(exclude)ops' ':(exclude)docs' ':(exclude)*.md')" \
-    dotnet publish MinimalBackend.csproj -c Release -o "$1/service" --nologo -v quiet -clp:ErrorsOnly
+    dotnet publish MinimalBackend.csproj -c Release -p:PublishReadyToRun="${PUBLISH_READY_TO_RUN:-true}" -o "$1/service" \
+    --nologo -v quiet -clp:ErrorsOnly
 }
 
 # build_demo_traffic BUILD_DIR: ops/demo/DemoTraffic built in Release into BUILD_DIR/demo-traffic, again only when

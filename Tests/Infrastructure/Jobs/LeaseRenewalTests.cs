@@ -51,7 +51,10 @@ public sealed class LeaseRenewalTests(DatabaseFixture database)
         var busy = await JobRows.ReadAsync(scope.ConnectionString, running);
         Assert.Equal(("active", 1, owner), (busy.State, busy.Attempts, busy.LeaseOwner));
         Assert.Single(runs.Of(running));
-        var line = Assert.Single(log.From(Rescuer), e => e.Scalar("JobId") == stranded.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // The rescue logs after its update commits, and a worker woken by that commit may finish the job first.
+        var lines = await Eventually.UntilAsync(() => Task.FromResult(log.From(Rescuer)),
+            events => events.Any(e => e.Scalar("JobId") == stranded.ToString(System.Globalization.CultureInfo.InvariantCulture)), "the rescue's log line");
+        var line = Assert.Single(lines, e => e.Scalar("JobId") == stranded.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(owner, line.Scalar("LeaseOwner"));
         Assert.Contains("without a renewal", line.RenderMessage(), StringComparison.Ordinal);
         Assert.DoesNotContain(log.From(Rescuer), e => e.Scalar("JobId") == running.ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Identity;
@@ -57,6 +58,53 @@ public sealed class PasswordHasherTests(DatabaseFixture database)
 
         public PasswordVerificationResult VerifyHashedPassword(PasswordHasher user, string hashedPassword, string providedPassword) =>
             inner.VerifyHashedPassword(user, hashedPassword, providedPassword);
+    }
+
+    [Fact]
+    public async Task Hashes_run_at_a_lower_scheduling_priority_than_the_threads_that_serve_requests()
+    {
+        var settings = new PasswordHashingOptions { IterationCount = 1000 };
+        var algorithm = new PriorityRecorder(PasswordHasher.Algorithm(settings));
+        using var hasher = new PasswordHasher(Options.Create(settings), algorithm, TimeProvider.System);
+
+        var hash = await hasher.HashAsync("correct horse", CancellationToken.None);
+        await hasher.VerifyAsync(hash, "correct horse", CancellationToken.None);
+
+        // The dummy hash (the first estimate of a hash's time), the hash and its check.
+        Assert.Equal(0, NiceValueOfThisThread());
+        Assert.Equal([LowPriorityThreads.NiceValue, LowPriorityThreads.NiceValue, LowPriorityThreads.NiceValue], algorithm.NiceValues);
+    }
+
+    [Fact]
+    public void By_default_every_core_may_hash()
+    {
+        Assert.Equal(Environment.ProcessorCount, new PasswordHashingOptions().EffectiveMaxConcurrentHashes);
+    }
+
+    /// <summary>The calling thread's nice value, field 19 of /proc/thread-self/stat (fields counted after the command name's closing parenthesis).</summary>
+    private static int NiceValueOfThisThread()
+    {
+        var stat = File.ReadAllText("/proc/thread-self/stat");
+        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19 - 3], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private sealed class PriorityRecorder(IPasswordHasher<PasswordHasher> inner) : IPasswordHasher<PasswordHasher>
+    {
+        private readonly ConcurrentQueue<int> _niceValues = new();
+
+        public IReadOnlyCollection<int> NiceValues => _niceValues;
+
+        public string HashPassword(PasswordHasher user, string password)
+        {
+            _niceValues.Enqueue(NiceValueOfThisThread());
+            return inner.HashPassword(user, password);
+        }
+
+        public PasswordVerificationResult VerifyHashedPassword(PasswordHasher user, string hashedPassword, string providedPassword)
+        {
+            _niceValues.Enqueue(NiceValueOfThisThread());
+            return inner.VerifyHashedPassword(user, hashedPassword, providedPassword);
+        }
     }
 
     [Fact]
