@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using System.Text.Unicode;
 using Serilog.Events;
 using Serilog.Formatting;
 using Serilog.Formatting.Compact;
@@ -20,10 +21,10 @@ public interface IUtf8LogEventFormatter
 /// Writes, byte for byte, what Serilog's <see cref="RenderedCompactJsonFormatter"/> writes encoded as UTF-8 (its
 /// fields <c>@t</c>, <c>@m</c>, <c>@i</c>, <c>@l</c>, <c>@x</c>, <c>@tr</c>, <c>@sp</c>, then the properties), but
 /// straight into a byte buffer: no timestamp, message, number or event-id strings, no boxed dictionary
-/// enumerator, no text buffer to transcode afterwards. Measured with <c>ops/bench/http/per-request</c> (README,
-/// HTTP pipeline): Serilog's formatter allocated 320 bytes for each request's event. The common values (numbers,
-/// strings, booleans, times; message tokens without alignment) are written here; anything else (structures,
-/// sequences, dictionaries, aligned or quoted tokens, other types) goes through Serilog's own renderer and
+/// enumerator, no text buffer to transcode afterwards. Serilog's formatter allocated about 320 bytes for each
+/// request's event and took most of the log writer thread's CPU samples (README, HTTP pipeline). The common
+/// values (numbers, strings, booleans, times; message tokens without alignment) are written here; anything else
+/// (structures, sequences, dictionaries, aligned or quoted tokens, other types) goes through Serilog's own renderer and
 /// <see cref="JsonValueFormatter"/>, so the output stays the same for every event. Written to a
 /// <see cref="TextWriter"/> (another sink), it is Serilog's formatter.
 /// </summary>
@@ -188,8 +189,8 @@ public sealed class Utf8RenderedCompactJsonFormatter : ITextFormatter, IUtf8LogE
 
     /// <summary>
     /// A scalar as <see cref="ScalarValue.Render"/> writes it into a message: a string as it is when its format is
-    /// <c>l</c>; a value of the runtime's own types formatted with the token's format and the invariant culture
-    /// (their TryFormat writes what their ToString returns). Quoted strings and other types are left to Serilog.
+    /// <c>l</c>; numbers, times and ids formatted with the token's format and the invariant culture (their TryFormat
+    /// writes what their ToString returns). Quoted strings and other types are left to Serilog.
     /// </summary>
     private static bool TryWriteMessageScalar(IBufferWriter<byte> output, object? value, string? format)
     {
@@ -201,7 +202,9 @@ public sealed class Utf8RenderedCompactJsonFormatter : ITextFormatter, IUtf8LogE
             case string text when format == "l":
                 WriteEscaped(output, text);
                 return true;
-            case ISpanFormattable formattable when value.GetType().Assembly == typeof(object).Assembly:
+            case int or long or double or float or decimal or short or ushort or byte or sbyte or uint or ulong
+                or DateTime or DateTimeOffset or TimeSpan or Guid:
+                var formattable = (ISpanFormattable)value;
                 Span<char> chars = stackalloc char[64];
                 if (!formattable.TryFormat(chars, out var written, format, CultureInfo.InvariantCulture))
                 {
@@ -308,8 +311,10 @@ public sealed class Utf8RenderedCompactJsonFormatter : ITextFormatter, IUtf8LogE
         {
             return;
         }
+        // As Encoding.UTF8 encodes: a lone surrogate becomes U+FFFD.
         var span = output.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length));
-        output.Advance(Encoding.UTF8.GetBytes(text, span));
+        Utf8.FromUtf16(text, span, out _, out var written, replaceInvalidSequences: true);
+        output.Advance(written);
     }
 
     private sealed record EventId(MessageTemplate Template, uint Id);
