@@ -32,9 +32,13 @@ public static class DatabaseModule
         // Resolved from the final configuration (not read while the builder runs), so hosts that add
         // configuration late, like the test host, are honoured.
         builder.Services.AddSingleton(services =>
-            new NpgsqlDataSourceBuilder(services.GetRequiredService<IOptions<DatabaseOptions>>().Value.ForRequests(ConnectionString(services))).TraceCommandsInsideTraces().Build());
+        {
+            var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            return options.DataSourceBuilder(options.ForRequests(ConnectionString(services))).TraceCommandsInsideTraces().Build();
+        });
         builder.Services.AddKeyedSingleton(SessionConnections, (services, _) =>
-            new NpgsqlDataSourceBuilder(DatabaseOptions.ForSessions(ConnectionString(services))).TraceCommandsInsideTraces().Build());
+            services.GetRequiredService<IOptions<DatabaseOptions>>().Value
+                .DataSourceBuilder(DatabaseOptions.ForSessions(ConnectionString(services))).TraceCommandsInsideTraces().Build());
         builder.Services.AddSingleton(services => new MigrationRunner(
             services.GetRequiredKeyedService<NpgsqlDataSource>(SessionConnections), services.GetRequiredService<ILogger<MigrationRunner>>()));
         // The requests' pool counts what the connection string finally says, which may set its own maximum.

@@ -32,6 +32,14 @@ public sealed class DatabaseOptions
     /// </summary>
     public TimeSpan PoolTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Whether each data source reads PostgreSQL's type catalogue on its first connection (Npgsql's default). Off,
+    /// Npgsql knows only PostgreSQL's built-in types, which are all this service's tables use, and a start saves a
+    /// catalogue query and its processing for each of its five pools. Turn it on when a migration adds an enum or a
+    /// type of an extension (PostGIS, citext, hstore): without it, reading such a column fails.
+    /// </summary>
+    public bool LoadServerTypes { get; set; }
+
     /// <summary>Instances of the service that share the PostgreSQL server, for the budget check (<see cref="ConnectionBudgetCheck"/>).</summary>
     public int Instances { get; set; } = 2;
 
@@ -91,6 +99,10 @@ public sealed class DatabaseOptions
         }
         return builder.ConnectionString;
     }
+
+    /// <summary>A data source builder for one of the service's pools, with <see cref="LoadServerTypes"/> applied.</summary>
+    public NpgsqlDataSourceBuilder DataSourceBuilder(string connectionString) =>
+        new NpgsqlDataSourceBuilder(connectionString).ConfigureTypeLoading(types => types.EnableTypeLoading(LoadServerTypes));
 
     /// <summary>
     /// Connections that keep session state between commands (LISTEN, session advisory locks, COPY): never

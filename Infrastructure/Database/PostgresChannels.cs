@@ -109,7 +109,7 @@ internal sealed partial class PostgresChannelListener : BackgroundService
         connectionString.Pooling = false;
         connectionString.Multiplexing = false;
         connectionString.ApplicationName = ApplicationName;
-        _database = NpgsqlDataSource.Create(connectionString);
+        _database = options.Value.DataSourceBuilder(connectionString.ConnectionString).Build();
         _time = time;
         _logger = logger;
         ArgumentNullException.ThrowIfNull(metrics);

@@ -22,7 +22,7 @@ public sealed class PostgresReadinessCheck : IHealthCheck, IDisposable
         var connectionString = DatabaseModule.ConnectionString(configuration, maxPoolSize: 1, options.Value);
         connectionString.Multiplexing = false;
         connectionString.ApplicationName = ApplicationName;
-        _dataSource = NpgsqlDataSource.Create(connectionString);
+        _dataSource = options.Value.DataSourceBuilder(connectionString.ConnectionString).Build();
     }
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)

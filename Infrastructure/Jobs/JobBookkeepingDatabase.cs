@@ -23,7 +23,7 @@ public sealed class JobBookkeepingDatabase : IAsyncDisposable
         var builder = DatabaseModule.ConnectionString(configuration, jobs.Value.MaxPoolSize, database.Value);
         // REVIEW: if job outcomes ever carry business effects that must survive a database crash, drop this option.
         builder.Options = $"{builder.Options} -c synchronous_commit=off".Trim();
-        DataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString).TraceCommandsInsideTraces().Build();
+        DataSource = database.Value.DataSourceBuilder(builder.ConnectionString).TraceCommandsInsideTraces().Build();
     }
 
     public NpgsqlDataSource DataSource { get; }

@@ -9,6 +9,7 @@ namespace MinimalBackend.Tests.Ops;
 /// alerts and docs/monitoring.md evaluated through Prometheus's HTTP API. A query that parses but never
 /// returns data is a defect of the query or of the traffic, and fails here.
 /// </summary>
+[RunsLong]
 [Collection(nameof(LiveMonitoringTests))]
 public sealed class LiveMonitoringTests(LiveMonitoringTests.MonitoredService service) : IClassFixture<LiveMonitoringTests.MonitoredService>
 {

@@ -5,6 +5,7 @@ namespace MinimalBackend.Tests.Ops;
 
 // ops/prometheus: the compose configuration, the one ops/run writes (ops/lib/prometheus.sh), and the alert
 // rules both load, checked by the real promtool.
+[RunsLong]
 public sealed class PrometheusConfigTests : IDisposable
 {
     private static readonly string PrometheusDirectory = Path.Combine(RepositoryRoot.Path, "ops", "prometheus");

@@ -5,6 +5,7 @@ namespace MinimalBackend.Tests.Ops;
 
 // ./ops/run --demo against the real alert rules: every dashboard panel and every query of the docs gets data,
 // and no alert is set off.
+[RunsLong]
 public sealed class RunScriptDemoTests : IDisposable
 {
     private readonly RunScriptSession _run = new();

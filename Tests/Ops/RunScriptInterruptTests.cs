@@ -4,6 +4,7 @@ namespace MinimalBackend.Tests.Ops;
 
 // Ctrl-C while ./ops/run --demo still waits for the service: the script stops what it started and ends, and a
 // second demo seeds no users.
+[RunsLong]
 public sealed class RunScriptInterruptTests : IDisposable
 {
     private readonly RunScriptSession _run = new();

@@ -10,6 +10,7 @@ namespace MinimalBackend.Tests.Ops;
 // it (the packages being installed); Ctrl-C (SIGINT to the terminal's process group) stops them all. The demo
 // (RunScriptDemoTests), its incidents (RunScriptIncidentTests) and Ctrl-C during the start-up
 // (RunScriptInterruptTests) are classes of their own, so xUnit runs them beside this one.
+[RunsLong]
 public sealed class RunScriptTests : IDisposable
 {
     private readonly RunScriptSession _run = new();

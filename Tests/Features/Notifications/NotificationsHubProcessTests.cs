@@ -3,6 +3,7 @@ using MinimalBackend.Tests.Support;
 namespace MinimalBackend.Tests.Features.Notifications;
 
 // What only a process of its own shows: its whole log, and a gauge that starts again with the process.
+[RunsLong]
 [Collection(nameof(NotificationsHubProcessTests))]
 public sealed class NotificationsHubProcessTests(DatabaseFixture database)
 {

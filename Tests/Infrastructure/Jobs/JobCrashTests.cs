@@ -5,6 +5,7 @@ using Npgsql;
 
 namespace MinimalBackend.Tests.Infrastructure.Jobs;
 
+[RunsLong]
 [Collection(nameof(JobCrashTests))]
 public sealed class JobCrashTests(DatabaseFixture database)
 {

@@ -6,6 +6,7 @@ namespace MinimalBackend.Tests.Infrastructure.OpenApi;
 // The contract test of the document: the TypeScript client a front-end developer would generate from it
 // (openapi-typescript + openapi-fetch, @microsoft/signalr for the hub), compiled strictly and run against the service.
 // A document change that breaks generated clients fails here: at generation, at compile time, or in the flow.
+[RunsLong]
 [Collection(nameof(GeneratedClientTests))]
 public sealed class GeneratedClientTests(GeneratedClientTests.MailDirectoryHost service) : IClassFixture<GeneratedClientTests.MailDirectoryHost>, IDisposable
 {

@@ -5,6 +5,7 @@ using MinimalBackend.Tests.Support;
 namespace MinimalBackend.Tests.Infrastructure.Security;
 
 // The service as its own process, where the environment decides where the key comes from.
+[RunsLong]
 [Collection(nameof(SigningKeyTests))]
 public sealed class SigningKeyTests(DatabaseFixture database) : IDisposable
 {

@@ -9,6 +9,7 @@ namespace MinimalBackend.Tests.Features.Admin.Queues;
 
 // The dashboard page in real headless Chromium over a real Kestrel socket. Each test runs a host of its own on a
 // database of its own, so the counts on the page are exactly the rows the test wrote.
+[RunsLong]
 [Collection(nameof(QueueDashboardBrowserTests))]
 public sealed class QueueDashboardBrowserTests(DatabaseFixture database, ChromiumFixture chromium, ITestOutputHelper output)
     : IClassFixture<ChromiumFixture>
