@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using System.Diagnostics;
 using MinimalBackend.Infrastructure.Http;
 using Serilog.Events;
@@ -19,6 +21,20 @@ public sealed class RequestLoggingMiddleware(RequestDelegate next, ILogger logge
     private static readonly MessageTemplate Template = new MessageTemplateParser().Parse(
         "HTTP {RequestMethod:l} {RouteTemplate:l} responded {StatusCode} in {Elapsed:0.0} ms");
 
+    private const int PropertyCount = 8;
+
+    // The values an event shares with the others (ScalarValue is immutable): the common methods, every status code,
+    // each route template (a closed set: RouteTemplates names endpoints, never paths). A method outside the common
+    // ones (any client can send one) gets a value of its own, so nothing a client sends grows these.
+    private static readonly FrozenDictionary<string, ScalarValue> MethodValues = new[]
+    {
+        HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Delete, HttpMethods.Patch, HttpMethods.Head, HttpMethods.Options,
+    }.ToFrozenDictionary(method => method, method => new ScalarValue(method));
+
+    private static readonly ScalarValue[] StatusValues = [.. Enumerable.Range(100, 500).Select(status => new ScalarValue(status))];
+
+    private static readonly ConcurrentDictionary<string, ScalarValue> RouteTemplateValues = new();
+
     // Created once, so level overrides for this class's name apply and no logger is made per request.
     private readonly ILogger _logger = logger.ForContext<RequestLoggingMiddleware>();
 
@@ -37,6 +53,9 @@ public sealed class RequestLoggingMiddleware(RequestDelegate next, ILogger logge
         Write(context, context.Response.StatusCode, started, exception: null);
     }
 
+    private static ScalarValue MethodValue(string method) =>
+        MethodValues.TryGetValue(method, out var value) ? value : new ScalarValue(method);
+
     private bool Write(HttpContext context, int status, long started, Exception? exception)
     {
         var endpoint = RouteTemplates.MatchedEndpoint(context);
@@ -50,19 +69,18 @@ public sealed class RequestLoggingMiddleware(RequestDelegate next, ILogger logge
 
         var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var activity = Activity.Current;
-        _logger.Write(new LogEvent(
-            DateTimeOffset.Now,
-            level,
-            exception,
-            Template,
-            [
-                new LogEventProperty("RequestMethod", new ScalarValue(context.Request.Method)),
-                new LogEventProperty("RouteTemplate", new ScalarValue(RouteTemplates.Of(endpoint))),
-                new LogEventProperty("StatusCode", new ScalarValue(status)),
-                new LogEventProperty("Elapsed", new ScalarValue(elapsed)),
-            ],
-            activity?.TraceId ?? default,
-            activity?.SpanId ?? default));
+        // The event's dictionary made here at its final size and handed over as it is: these four, the SourceContext
+        // the logger adds and the RequestId, RequestPath and ConnectionId that FromLogContext reads from ASP.NET Core's
+        // scopes. The constructor that takes a list of properties copies them into one it grows twice on the way.
+        var properties = new Dictionary<string, LogEventPropertyValue>(PropertyCount)
+        {
+            ["RequestMethod"] = MethodValue(context.Request.Method),
+            ["RouteTemplate"] = RouteTemplateValues.GetOrAdd(RouteTemplates.Of(endpoint), static template => new ScalarValue(template)),
+            ["StatusCode"] = status is >= 100 and < 600 ? StatusValues[status - 100] : new ScalarValue(status),
+            ["Elapsed"] = new ScalarValue(elapsed),
+        };
+        _logger.Write(LogEvent.UnstableAssembleFromParts(
+            DateTimeOffset.Now, level, exception, Template, properties, activity?.TraceId ?? default, activity?.SpanId ?? default));
         return false;
     }
 }

@@ -36,6 +36,31 @@ public sealed class RequestLoggingTests(DatabaseFixture database)
     }
 
     [Fact]
+    public async Task The_request_event_carries_the_request_id_path_and_connection_id_of_aspnet_cores_scopes_once_and_any_method()
+    {
+        var id = Guid.NewGuid();
+        await using var service = await ServiceProcess.StartAsync(database.ConnectionString, "Production");
+        using var client = new HttpClient { BaseAddress = service.BaseAddress };
+
+        await client.GetAsync($"/api/users/{id}?access_token=secret-token-value");
+        await client.SendAsync(new HttpRequestMessage(new HttpMethod("PURGE"), "/api/info"));
+        await service.StopAsync();
+
+        var lines = service.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var line = Assert.Single(lines, l => l.Contains("\"RouteTemplate\":\"/api/users/{id}\"", StringComparison.Ordinal));
+        var request = JsonDocument.Parse(line).RootElement;
+        var connection = request.GetProperty("ConnectionId").GetString()!;
+        Assert.StartsWith(connection + ":", request.GetProperty("RequestId").GetString(), StringComparison.Ordinal);
+        Assert.Equal($"/api/users/{id}", request.GetProperty("RequestPath").GetString());
+        foreach (var name in (string[])["RequestId", "RequestPath", "ConnectionId", "SourceContext"])
+        {
+            Assert.Single(request.EnumerateObject(), property => property.Name == name);
+        }
+        var purge = JsonDocument.Parse(Assert.Single(lines, l => l.Contains("\"RequestMethod\":\"PURGE\"", StringComparison.Ordinal))).RootElement;
+        Assert.StartsWith("HTTP PURGE ", purge.GetProperty("@m").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_request_that_throws_is_logged_at_error_as_500_and_its_exception_once_under_the_same_trace_id()
     {
         const string requestLog = "MinimalBackend.Infrastructure.Logging.RequestLoggingMiddleware";
