@@ -26,7 +26,6 @@ public sealed class BatchedConsoleSink : ILogEventSink, IDisposable
         "{DroppedEvents} log events were dropped: standard output did not keep up");
 
     private readonly ITextFormatter _formatter;
-    private readonly IUtf8LogEventFormatter? _utf8Formatter;
     private readonly Stream _output;
     private readonly int _queueLimit;
     private readonly TimeSpan _interval;
@@ -36,7 +35,6 @@ public sealed class BatchedConsoleSink : ILogEventSink, IDisposable
     private readonly Lock _writing = new();
     private readonly StringWriter _text = new(CultureInfo.InvariantCulture);
     private readonly ArrayBufferWriter<byte> _bytes = new(WriteChunkBytes);
-    private readonly ArrayBufferWriter<byte> _event = new(4096);
     private int _queued;
     private long _dropped;
 
@@ -45,7 +43,6 @@ public sealed class BatchedConsoleSink : ILogEventSink, IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(queueLimit, 1);
         _formatter = formatter;
-        _utf8Formatter = formatter as IUtf8LogEventFormatter;
         _output = output;
         _interval = interval;
         _queueLimit = queueLimit;
@@ -127,15 +124,6 @@ public sealed class BatchedConsoleSink : ILogEventSink, IDisposable
 
     private void Format(LogEvent logEvent)
     {
-        if (_utf8Formatter is not null)
-        {
-            // Straight to bytes: no text buffer to transcode (Utf8RenderedCompactJsonFormatter). Each event on its own
-            // first, so that one the formatter fails on (a format that does not fit its value) leaves no half line.
-            _event.ResetWrittenCount();
-            _utf8Formatter.Format(logEvent, _event);
-            _bytes.Write(_event.WrittenSpan);
-            return;
-        }
         var text = _text.GetStringBuilder();
         text.Clear();
         _formatter.Format(logEvent, _text);
