@@ -7,12 +7,13 @@ namespace MinimalBackend.Infrastructure.Security;
 /// Threads of their own, each at a lower scheduling priority than the rest of the process, for CPU-bound work
 /// that must not starve requests: on an idle machine the work gets every core it is given, and as soon as request
 /// threads want the CPU the kernel gives it to them first. Linux ignores <see cref="Thread.Priority"/> (it sets no
-/// nice value: dotnet/runtime#91165), so there each thread raises its own nice value, which any process may do.
+/// nice value: dotnet/runtime#91165), so there each thread raises its own nice value, which any process may do, by
+/// <see cref="NiceIncrement"/> over the thread that made it: a service started with <c>nice</c> keeps the gap.
 /// </summary>
 public sealed class LowPriorityThreads : IDisposable
 {
-    /// <summary>The nice value of the threads on Linux (0 is the default, 19 the lowest priority).</summary>
-    public const int NiceValue = 10;
+    /// <summary>How much higher the threads' nice value is on Linux than their maker's (at most 19, the lowest priority).</summary>
+    public const int NiceIncrement = 10;
 
     private readonly BlockingCollection<Action> _work = new();
 
@@ -60,9 +61,9 @@ public sealed class LowPriorityThreads : IDisposable
     {
         if (OperatingSystem.IsLinux())
         {
-            // who = 0 is the calling thread on Linux (nice values are per thread there; setpriority(2), BUGS).
-            // Raising one's own nice value needs no privilege; should it fail, the work runs at normal priority.
-            _ = SetPriority(ProcessPriority, 0, NiceValue);
+            // nice(2) adds to the calling thread's own nice value on Linux (nice values are per thread there) and
+            // stops at 19. Raising one's own nice value needs no privilege; should it fail, the work runs as it was.
+            _ = Nice(NiceIncrement);
         }
         else
         {
@@ -70,10 +71,8 @@ public sealed class LowPriorityThreads : IDisposable
         }
     }
 
-    private const int ProcessPriority = 0; // PRIO_PROCESS
-
     // "libc" is the platform's C library to the runtime's loader (libc.so.6 on glibc). DllImport rather than
     // LibraryImport, whose generated code would need unsafe blocks for a call that marshals only integers.
-    [DllImport("libc", EntryPoint = "setpriority")]
-    private static extern int SetPriority(int which, uint who, int priority);
+    [DllImport("libc", EntryPoint = "nice")]
+    private static extern int Nice(int increment);
 }
