@@ -121,7 +121,15 @@ public sealed class RunScriptSession : IDisposable
             {
                 Assert.Fail($"ops/run has not ended 3 minutes after Ctrl-C; still in its session:\n{string.Join('\n', ProcessesOfSession(process.Id))}\nIts output:\n{Snapshot()}");
             }
-            await check;
+            try
+            {
+                await check;
+            }
+            catch (Exception e)
+            {
+                // What ops/run printed says why (a part it could not start, say); the test's own message alone rarely does.
+                throw new Xunit.Sdk.XunitException($"{e.GetType().Name}: {e.Message}\nops/run's output:\n{Snapshot()}", e);
+            }
         }
         finally
         {

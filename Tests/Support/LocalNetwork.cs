@@ -6,12 +6,53 @@ namespace MinimalBackend.Tests.Support;
 
 public static class LocalNetwork
 {
-    /// <summary>A port on 127.0.0.1 that nothing listens on right now.</summary>
+    private static readonly HashSet<int> Given = [];
+
+    /// <summary>
+    /// A port on 127.0.0.1 that nothing listens on right now, never one this process gave before, and outside the
+    /// kernel's range of ephemeral ports. A port from that range (what binding port 0 gives) may become the local
+    /// end of any outgoing connection of the run before the server a test starts binds it, and that connection, or
+    /// its TIME_WAIT, makes the bind fail, SO_REUSEADDR or not: an ops/run test once lost its Alertmanager that way.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var (firstEphemeral, lastEphemeral) = EphemeralPorts();
+        // Above the well-known and registered ports most services use; below or above the ephemeral ones.
+        int[] candidates = [.. Enumerable.Range(10_000, Math.Max(0, firstEphemeral - 10_000)), .. Enumerable.Range(lastEphemeral + 1, Math.Max(0, 65_535 - lastEphemeral))];
+        lock (Given)
+        {
+            for (var attempt = 0; attempt < 100 && candidates.Length > 0; attempt++)
+            {
+                var port = candidates[Random.Shared.Next(candidates.Length)];
+                if (!Given.Contains(port) && CanListen(port))
+                {
+                    Given.Add(port);
+                    return port;
+                }
+            }
+        }
+        throw new InvalidOperationException($"No free port on 127.0.0.1 outside the ephemeral ports {firstEphemeral}-{lastEphemeral}.");
+    }
+
+    private static (int First, int Last) EphemeralPorts()
+    {
+        // "32768\t60999" on Linux by default.
+        var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries);
+        return (int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(range[1], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private static bool CanListen(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     public static bool IsListening(int port)

@@ -73,14 +73,16 @@ EOF
   } > "$dir/prometheus.yml"
 }
 
-# wait_until_ready PID URL: polls URL (for up to 10 s) while the process PID lives; returns 1 if it is never ready.
+# wait_until_ready PID URL: polls URL while the process PID lives, for up to 60 s; returns 1 if it is never
+# ready. Both start in about a second on an idle machine; on a loaded one Alertmanager once took over the 10 s
+# this used to allow, and ops/run went on without it.
 wait_until_ready() {
-  local pid=$1 url=$2
-  for _ in $(seq 1 40); do
+  local pid=$1 url=$2 deadline=$((SECONDS + 60))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     if ! kill -0 "$pid" 2>/dev/null; then
       return 1
     fi
-    if curl -fsS -o /dev/null "$url" 2>/dev/null; then
+    if curl -fsS --max-time 5 -o /dev/null "$url" 2>/dev/null; then
       return 0
     fi
     sleep 0.25
