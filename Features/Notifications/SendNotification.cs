@@ -101,12 +101,17 @@ public sealed class SendNotificationEndpoint(NpgsqlDataSource database, Notifica
         Description(d => d
             .Produces<SendNotificationResponse>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity));
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithMetadata(
+                new AcceptsHeader(NotificationIdempotencyKeys.Header,
+                    $"Makes retries safe: the same key and body within 24 hours get the first answer again and send nothing; the key with another body is 422. " +
+                    $"Printable ASCII, at most {NotificationIdempotencyKeys.MaxLength} characters: a new UUID per notification.",
+                    NotificationIdempotencyKeys.MaxLength),
+                new AnswersWithHeader(StatusCodes.Status202Accepted, NotificationIdempotencyKeys.ReplayedHeader,
+                    $"`true` when this is the first answer to the same {NotificationIdempotencyKeys.Header} and body, sent again: nothing was enqueued this time.")));
         Summary(s =>
         {
             s.Summary = "Send a notification to one user or to all users (administrators only)";
-            s.Description = "An Idempotency-Key header (any printable ASCII, at most 255 characters; a UUID) makes retries safe: the same key and " +
-                "body within 24 hours get the first answer again (with Idempotent-Replayed: true) and send nothing; the key with another body is 422.";
             s.Responses[StatusCodes.Status202Accepted] = "Enqueued: the notification's id, or for all users the broadcast's";
             s.Responses[StatusCodes.Status422UnprocessableEntity] = "The Idempotency-Key was used with another body within 24 hours";
         });

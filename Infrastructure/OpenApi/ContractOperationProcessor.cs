@@ -59,6 +59,7 @@ internal sealed class ContractOperationProcessor(IServiceProvider services) : IO
 
         ApplyValidator(operation, endpoint);
         ApplyClosedSets(operation, endpoint.ReqDtoType);
+        ApplyHeaders(operation, metadata);
 
         var hasBody = operation.RequestBody is not null;
         AddError(operation, StatusCodes.Status400BadRequest, when: hasBody || operation.Parameters.Count > 0);
@@ -198,6 +199,27 @@ internal sealed class ContractOperationProcessor(IServiceProvider services) : IO
         if (schema.Type.HasFlag(JsonObjectType.String))
         {
             schema.MinLength = minLength > 0 ? minLength : null;
+        }
+    }
+
+    private static void ApplyHeaders(OpenApiOperation operation, IList<object> metadata)
+    {
+        foreach (var header in metadata.OfType<AcceptsHeader>())
+        {
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = header.Name,
+                Kind = OpenApiParameterKind.Header,
+                Description = header.Description,
+                Schema = new JsonSchema { Type = JsonObjectType.String, MinLength = 1, MaxLength = header.MaxLength },
+            });
+        }
+        foreach (var header in metadata.OfType<AnswersWithHeader>())
+        {
+            if (operation.Responses.TryGetValue(header.Status.ToString(CultureInfo.InvariantCulture), out var response))
+            {
+                response.Headers[header.Name] = new OpenApiHeader { Description = header.Description, Schema = new JsonSchema { Type = JsonObjectType.String } };
+            }
         }
     }
 

@@ -131,14 +131,25 @@ await connection.start();
 step("hubConnected");
 
 const admin = clientFor(adminAccessToken);
-const sent = await admin.POST("/api/admin/notifications", {
+// An Idempotency-Key (a typed header parameter of the operation) makes the send safe to retry.
+const welcome = {
+  params: { header: { "Idempotency-Key": crypto.randomUUID() } },
   body: { userId: me.data.id, title: "Welcome", body: "Sent by an administrator to one user.", data: { kind: "welcome", step: 1 } },
-});
+};
+const sent = await admin.POST("/api/admin/notifications", welcome);
 if (sent.error) fail("send a notification", sent.error);
 const message = await pushed;
 if (message.id !== sent.data.id || message.data["kind"] !== "welcome") fail(`hub: unexpected message ${JSON.stringify(message)}`);
 await connection.stop();
 step("hubNotification", { id: message.id, title: message.title });
+
+// A retry with the same key gets the first answer again and sends nothing more.
+const retried = await admin.POST("/api/admin/notifications", welcome);
+if (retried.error) fail("retry the send", retried.error);
+if (retried.data.id !== sent.data.id || retried.response.headers.get("Idempotent-Replayed") !== "true") {
+  fail(`retry the send: a new answer ${JSON.stringify(retried.data)}`);
+}
+step("sendRetried", { id: retried.data.id });
 
 // The list (read only `items`: every list answers { items, nextCursor, ... }).
 const listed = await user.GET("/api/notifications", { params: { query: { pageSize: 10 } } });

@@ -34,7 +34,7 @@ public sealed class GeneratedClientTests(GeneratedClientTests.MailDirectoryHost 
         });
 
         Assert.Equal(
-            ["register", "login", "me", "updateMe", "problem401", "problem400", "hubConnected", "hubNotification", "listNotifications", "markRead", "refresh", "logout", "confirmEmail", "resetPassword", "changePassword", "deleteMe", "adminDelete"],
+            ["register", "login", "me", "updateMe", "problem401", "problem400", "hubConnected", "hubNotification", "sendRetried", "listNotifications", "markRead", "refresh", "logout", "confirmEmail", "resetPassword", "changePassword", "deleteMe", "adminDelete"],
             Steps(output));
     }
 
