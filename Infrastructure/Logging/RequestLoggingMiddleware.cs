@@ -14,14 +14,17 @@ namespace MinimalBackend.Infrastructure.Logging;
 /// request it also starts a diagnostic-context collection, creates a logger and concatenates the
 /// properties through LINQ; on the HTTP benchmark that cost more than the event itself, so the event is
 /// built here directly. The message names the route template, not the path, so events group by endpoint;
-/// the query string (SignalR sends its token there) is never logged.
+/// the query string (SignalR sends its token there) is never logged. A request that failed (5xx) also gets its path,
+/// to tell which resource failed; ASP.NET Core's request scope, which would add the path to every event, is off
+/// (<see cref="LoggingModule.AspNetCoreRequestScope"/>).
 /// </summary>
 public sealed class RequestLoggingMiddleware(RequestDelegate next, ILogger logger)
 {
     private static readonly MessageTemplate Template = new MessageTemplateParser().Parse(
         "HTTP {RequestMethod:l} {RouteTemplate:l} responded {StatusCode} in {Elapsed:0.0} ms");
 
-    private const int PropertyCount = 8;
+    // These four, RequestPath for a failed request, and the SourceContext the logger adds.
+    private const int PropertyCount = 6;
 
     // The values an event shares with the others (ScalarValue is immutable): the common methods, every status code,
     // each route template (a closed set: RouteTemplates names endpoints, never paths). A method outside the common
@@ -69,9 +72,8 @@ public sealed class RequestLoggingMiddleware(RequestDelegate next, ILogger logge
 
         var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var activity = Activity.Current;
-        // The event's dictionary made here at its final size and handed over as it is: these four, the SourceContext
-        // the logger adds and the RequestId, RequestPath and ConnectionId that FromLogContext reads from ASP.NET Core's
-        // scopes. The constructor that takes a list of properties copies them into one it grows twice on the way.
+        // The event's dictionary made here at its final size and handed over as it is: the constructor that takes a
+        // list of properties copies them into one it grows on the way.
         var properties = new Dictionary<string, LogEventPropertyValue>(PropertyCount)
         {
             ["RequestMethod"] = MethodValue(context.Request.Method),
@@ -79,6 +81,10 @@ public sealed class RequestLoggingMiddleware(RequestDelegate next, ILogger logge
             ["StatusCode"] = status is >= 100 and < 600 ? StatusValues[status - 100] : new ScalarValue(status),
             ["Elapsed"] = new ScalarValue(elapsed),
         };
+        if (level == LogEventLevel.Error)
+        {
+            properties["RequestPath"] = new ScalarValue(context.Request.Path.Value);
+        }
         _logger.Write(LogEvent.UnstableAssembleFromParts(
             DateTimeOffset.Now, level, exception, Template, properties, activity?.TraceId ?? default, activity?.SpanId ?? default));
         return false;
