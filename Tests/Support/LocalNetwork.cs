@@ -12,18 +12,21 @@ public static class LocalNetwork
     /// A port on 127.0.0.1 that nothing listens on right now, never one this process gave before, and outside the
     /// kernel's range of ephemeral ports. A port from that range (what binding port 0 gives) may become the local
     /// end of any outgoing connection of the run before the server a test starts binds it, and that connection, or
-    /// its TIME_WAIT, makes the bind fail, SO_REUSEADDR or not: an ops/run test once lost its Alertmanager that way.
+    /// its TIME_WAIT, makes the bind fail, SO_REUSEADDR or not: the likeliest reason an ops/run test once found no
+    /// Alertmanager on its port.
     /// </summary>
     public static int FreePort()
     {
         var (firstEphemeral, lastEphemeral) = EphemeralPorts();
-        // Above the well-known and registered ports most services use; below or above the ephemeral ones.
-        int[] candidates = [.. Enumerable.Range(10_000, Math.Max(0, firstEphemeral - 10_000)), .. Enumerable.Range(lastEphemeral + 1, Math.Max(0, 65_535 - lastEphemeral))];
+        // From 10000 (above the ports most services use) to just below the ephemeral ones, or above them.
+        var below = Math.Max(0, firstEphemeral - 10_000);
+        var above = Math.Max(0, 65_535 - lastEphemeral);
         lock (Given)
         {
-            for (var attempt = 0; attempt < 100 && candidates.Length > 0; attempt++)
+            for (var attempt = 0; attempt < 100 && below + above > 0; attempt++)
             {
-                var port = candidates[Random.Shared.Next(candidates.Length)];
+                var pick = Random.Shared.Next(below + above);
+                var port = pick < below ? 10_000 + pick : lastEphemeral + 1 + (pick - below);
                 if (!Given.Contains(port) && CanListen(port))
                 {
                     Given.Add(port);
