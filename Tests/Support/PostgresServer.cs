@@ -36,7 +36,10 @@ public sealed class PostgresServer : IAsyncDisposable
         var binDirectory = FindBinDirectory();
         await RemoveAbandonedAsync(Path.GetTempPath(), binDirectory);
         var directory = Directory.CreateTempSubdirectory(DirectoryPrefix).FullName;
-        await File.WriteAllTextAsync(Path.Combine(directory, OwnerFile), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // Written aside and moved in, so that another run removing abandoned clusters never reads it half written.
+        var owner = Path.Combine(directory, OwnerFile);
+        await File.WriteAllTextAsync(owner + ".new", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        File.Move(owner + ".new", owner);
         var server = new PostgresServer(binDirectory, directory, LocalNetwork.FreePort(), maxConnections);
         if (ProcessRunner.IsRoot)
         {
