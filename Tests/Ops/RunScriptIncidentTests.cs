@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using MinimalBackend.Tests.Support;
 
 namespace MinimalBackend.Tests.Ops;
@@ -31,7 +30,7 @@ public sealed class RunScriptLoginsIncidentTests : IDisposable
 }
 
 /// <summary>One ./ops/run --demo=incident run, and what its Alertmanager shows.</summary>
-public sealed partial class RunScriptIncident : IDisposable
+public sealed class RunScriptIncident : IDisposable
 {
     private readonly RunScriptSession _run = new();
 
@@ -39,10 +38,7 @@ public sealed partial class RunScriptIncident : IDisposable
 
     public async Task SetsOffItsAlertsAsync(string argument, string incident, string[] alerts, string notThis)
     {
-        // The real expressions with every `for:` hold cut to 5 s (promtool's unit tests cover the holds), so the
-        // alerts fire within seconds of their condition instead of minutes.
-        var rules = Path.Combine(_run.DataDirectory, "alerts-short-holds.yml");
-        await File.WriteAllTextAsync(rules, ForHold().Replace(await File.ReadAllTextAsync(AlertRules.FilePath), "${indent}for: 5s"));
+        var rules = AlertRules.WriteEverySecondCopy(_run.DataDirectory, shortHolds: true);
         var environment = new Dictionary<string, string>(RunScriptSession.EverySecond()) { ["PROM_RULE_FILE"] = rules };
 
         var output = await _run.RunUntilReadyThenInterruptAsync([argument], environment, whileRunning: async () =>
@@ -63,7 +59,4 @@ public sealed partial class RunScriptIncident : IDisposable
         using var alerts = JsonDocument.Parse(await alertmanager.GetStringAsync("/api/v2/alerts?active=true"));
         return [.. alerts.RootElement.EnumerateArray().Select(a => a.GetProperty("labels")).Select(l => $"{l.GetProperty("alertname").GetString()} {l.GetProperty("severity").GetString()}")];
     }
-
-    [GeneratedRegex(@"^(?<indent>\s+)for: \S+$", RegexOptions.Multiline)]
-    private static partial Regex ForHold();
 }

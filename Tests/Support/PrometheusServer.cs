@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using MinimalBackend.Tests.Ops;
 
 namespace MinimalBackend.Tests.Support;
 
@@ -15,7 +16,8 @@ public sealed record PromQlResult(string Query, string? Error, IReadOnlyList<dou
 
 /// <summary>
 /// A real Prometheus (the Debian package's binary) scraping one target with the configuration ops/run writes
-/// (ops/lib/prometheus.sh, job minimal-backend, the alert rules of ops/prometheus/alerts.yml), every second.
+/// (ops/lib/prometheus.sh, job minimal-backend, the alert rules of ops/prometheus/alerts.yml), scraping and
+/// evaluating every second.
 /// </summary>
 public sealed class PrometheusServer : IAsyncDisposable
 {
@@ -36,7 +38,7 @@ public sealed class PrometheusServer : IAsyncDisposable
             ?? throw new InvalidOperationException("prometheus is not installed. ./ops/test installs it (Debian package: prometheus).");
         var directory = Directory.CreateTempSubdirectory("minimal-backend-prometheus-").FullName;
         var start = new ProcessStartInfo("bash", ["-c", """. ops/lib/prometheus.sh && prom_write_config "$1" "$2" """, "_",
-            target, Path.Combine(RepositoryRoot.Path, "ops", "prometheus", "alerts.yml")])
+            target, AlertRules.WriteEverySecondCopy(directory)])
         {
             WorkingDirectory = RepositoryRoot.Path,
             Environment = { ["PROM_DIR"] = directory, ["PROM_SCRAPE_INTERVAL"] = "1s", ["PROM_EVALUATION_INTERVAL"] = "1s" },
