@@ -14,6 +14,14 @@ public sealed class HttpMetricsOptions
     /// <summary>Count Prometheus's own scrapes of the metrics endpoint as requests.</summary>
     public bool CountScrapes { get; set; }
 
+    /// <summary>
+    /// Count the health probes (<c>/health/live</c>, <c>/health/ready</c>) as requests. Off, the request rate and the
+    /// error and latency objectives are the clients' alone: an orchestrator probing an idle instance every few
+    /// seconds would otherwise make most of its traffic, all of it fast, and a readiness 503 during an outage
+    /// would count as a client's error (the outage has its own alert, DatabaseNotReady).
+    /// </summary>
+    public bool CountProbes { get; set; }
+
     /// <summary>Upper bounds, in seconds, of <c>http_request_duration_seconds</c>; empty means the defaults.</summary>
     public double[] DurationBuckets { get; set; } = [];
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using MinimalBackend.Infrastructure.Health;
 using MinimalBackend.Infrastructure.Http;
 using MinimalBackend.Infrastructure.Tracing;
 using Prometheus;
@@ -18,10 +19,12 @@ public sealed class HttpRequestMetrics
     private readonly Histogram _duration;
     private readonly ConcurrentDictionary<SeriesKey, Series?> _series = new();
     private readonly bool _countScrapes;
+    private readonly bool _countProbes;
 
     public HttpRequestMetrics(IOptions<HttpMetricsOptions> options, CollectorRegistry registry)
     {
         _countScrapes = options.Value.CountScrapes;
+        _countProbes = options.Value.CountProbes;
         var factory = Prometheus.Metrics.WithCustomRegistry(registry);
         string[] labels = ["method", "route", "status"];
         // The durations link to their traces (exemplars of sampled requests); the count needs no second link.
@@ -53,7 +56,8 @@ public sealed class HttpRequestMetrics
     /// <summary>The labelled children for one key, or null when requests to that endpoint are not counted.</summary>
     private Series? CreateSeries(SeriesKey key)
     {
-        if (!_countScrapes && key.Endpoint?.Metadata.GetMetadata<MetricsScrapeEndpoint>() is not null)
+        if ((!_countScrapes && key.Endpoint?.Metadata.GetMetadata<MetricsScrapeEndpoint>() is not null)
+            || (!_countProbes && key.Endpoint?.Metadata.GetMetadata<HealthProbe>() is not null))
         {
             return null;
         }

@@ -18,12 +18,12 @@ public static class HealthEndpoints
         {
             Predicate = _ => false,
             ResponseWriter = WriteReportAsync,
-        }).WithMetadata(new RoutineRequest());
+        }).WithMetadata(new RoutineRequest(), new HealthProbe());
         endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(ReadyTag),
             ResponseWriter = WriteReportAsync,
-        }).WithMetadata(new RoutineRequest());
+        }).WithMetadata(new RoutineRequest(), new HealthProbe());
         return endpoints;
     }
 
@@ -47,3 +47,9 @@ public static class HealthEndpoints
 
     private sealed record HealthCheckEntry(string Status, string? Description);
 }
+
+/// <summary>
+/// Endpoint metadata marking a liveness or readiness probe: what a load balancer or orchestrator asks every few
+/// seconds, not a client's request, so the HTTP request metrics leave it out (README, Metrics).
+/// </summary>
+public sealed class HealthProbe;

@@ -151,6 +151,20 @@ public sealed class HttpMetricsMiddlewareTests(ServiceFixture service) : IClassF
     }
 
     [Fact]
+    public async Task Health_probes_are_not_counted()
+    {
+        var before = (await MetricsText.ScrapeAsync(_client)).Value("http_requests_total", ("route", "/api/info"));
+        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/health/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/health/ready")).StatusCode);
+        await _client.GetAsync("/api/info");
+
+        // The probes went first on the same connection, so they were recorded (or not) before the request counted here.
+        var samples = await Eventually.UntilAsync(() => MetricsText.ScrapeAsync(_client),
+            s => s.Value("http_requests_total", ("route", "/api/info")) > before, "the request after the probes counted");
+        Assert.DoesNotContain(samples, s => s.Name.StartsWith("http_request", StringComparison.Ordinal) && s.Labels.GetValueOrDefault("route", "").StartsWith("/health", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_histogram_has_the_default_buckets()
     {
         await _client.GetAsync("/api/info");

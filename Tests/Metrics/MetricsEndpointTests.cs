@@ -84,6 +84,20 @@ public sealed class MetricsEndpointTests(ServiceFixture service, DatabaseFixture
     }
 
     [Fact]
+    public async Task Health_probes_are_counted_when_configured()
+    {
+        await using var host = new ServiceHost(database.ConnectionString, new Dictionary<string, string?> { ["HttpMetrics:CountProbes"] = "true" });
+        using var client = host.CreateSocketClient();
+
+        await client.GetAsync("/health/live");
+        await client.GetAsync("/health/ready");
+
+        var samples = await Eventually.UntilAsync(() => MetricsText.ScrapeAsync(client),
+            s => s.Value("http_requests_total", ("route", "/health/ready"), ("status", "200")) == 1, "the readiness probe counted");
+        Assert.Equal(1, samples.Value("http_requests_total", ("route", "/health/live"), ("status", "200")));
+    }
+
+    [Fact]
     public async Task With_the_middleware_off_no_request_is_counted()
     {
         await using var host = new ServiceHost(database.ConnectionString, new Dictionary<string, string?> { ["HttpMetrics:Enabled"] = "false" });
