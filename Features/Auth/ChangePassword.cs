@@ -1,4 +1,5 @@
 using FastEndpoints;
+using MinimalBackend.Features.Email;
 using MinimalBackend.Features.Users;
 using MinimalBackend.Infrastructure.Security;
 using Npgsql;
@@ -19,11 +20,13 @@ public sealed class ChangePasswordValidator : Validator<ChangePasswordRequest>
 /// <summary>
 /// Changes the signed-in user's password, proven by the current one, which is checked as sign-in checks one (the
 /// same limits, 429 and 503). The account's other sessions end (their refresh tokens are refused from now on):
-/// whoever else holds one must sign in again with the new password. The calling session stays signed in.
+/// whoever else holds one must sign in again with the new password. The calling session stays signed in. The
+/// account's address is told of the change (<see cref="SendPasswordChangedEmail"/>).
 /// </summary>
 // The calling session is the access token's sid (its refresh-token family); a token without one ends every session.
 public sealed partial class ChangePasswordEndpoint(
-    NpgsqlDataSource database, PasswordHasher passwords, CurrentPasswordCheck currentPassword, ILogger<ChangePasswordEndpoint> logger)
+    NpgsqlDataSource database, PasswordHasher passwords, CurrentPasswordCheck currentPassword, EmailJobs emails, TimeProvider time,
+    ILogger<ChangePasswordEndpoint> logger)
     : Endpoint<ChangePasswordRequest>
 {
     public override void Configure()
@@ -60,6 +63,7 @@ public sealed partial class ChangePasswordEndpoint(
         await using var transaction = await connection.BeginTransactionAsync(ct);
         await UserAccounts.UpdatePasswordHashAsync(connection, transaction, userId, newHash, ct);
         var ended = await SessionTokens.EndOtherSessionsAsync(connection, transaction, userId, keep: User.SessionIdOf(), ct);
+        await emails.EnqueuePasswordChangedAsync(connection, transaction, new PasswordChangedEmail(userId, time.GetUtcNow(), WithResetLink: false), ct);
         await transaction.CommitAsync(ct);
         LogChanged(logger, userId, ended);
         await Send.NoContentAsync(ct);

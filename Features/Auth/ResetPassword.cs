@@ -1,5 +1,6 @@
 using FastEndpoints;
 using FluentValidation;
+using MinimalBackend.Features.Email;
 using MinimalBackend.Features.Users;
 using MinimalBackend.Infrastructure.Security;
 using Npgsql;
@@ -22,10 +23,10 @@ public sealed class ResetPasswordValidator : Validator<ResetPasswordRequest>
 /// Sets a new password with the token of a reset link: 204, and every session of the account is revoked (its refresh
 /// tokens no longer refresh), so whoever knew the old password is out. The token is single use, expires and is
 /// replaced by a newer one; a refused token is a 400 naming <c>token</c>. The link also proves the mailbox, so the
-/// address counts as confirmed afterwards.
+/// address counts as confirmed afterwards, and is told of the change (<see cref="SendPasswordChangedEmail"/>).
 /// </summary>
 public sealed class ResetPasswordEndpoint(
-    NpgsqlDataSource database, PasswordHasher passwords, AccountTokens tokens, TimeProvider time, AccountEmailMetrics metrics)
+    NpgsqlDataSource database, PasswordHasher passwords, AccountTokens tokens, EmailJobs emails, TimeProvider time, AccountEmailMetrics metrics)
     : Endpoint<ResetPasswordRequest>
 {
     public override void Configure()
@@ -61,10 +62,12 @@ public sealed class ResetPasswordEndpoint(
             await Send.ErrorsAsync(cancellation: ct);
             return;
         }
+        var now = time.GetUtcNow();
         await UserAccounts.UpdatePasswordHashAsync(connection, transaction, userId, passwordHash, ct);
-        await UserAccounts.ConfirmEmailAsync(connection, transaction, userId, time.GetUtcNow(), ct);
+        await UserAccounts.ConfirmEmailAsync(connection, transaction, userId, now, ct);
         // Whoever knew the old password is signed out everywhere.
         await SessionTokens.EndOtherSessionsAsync(connection, transaction, userId, keep: null, ct);
+        await emails.EnqueuePasswordChangedAsync(connection, transaction, new PasswordChangedEmail(userId, now, WithResetLink: true), ct);
         await transaction.CommitAsync(ct);
         metrics.ResetCompleted(AccountTokenStatus.Ok);
         await Send.NoContentAsync(ct);

@@ -20,6 +20,10 @@ public sealed class EmailJobs(JobEnqueuer jobs)
     /// <summary>Enqueues a confirmation link in a transaction of its own (a resend request, which writes nothing else).</summary>
     public Task<long> EnqueueConfirmationAsync(ConfirmationEmail email, CancellationToken ct) => jobs.EnqueueAsync(email, ct);
 
+    /// <summary>Enqueues the notice that a password changed in the caller's transaction, the one that changed it.</summary>
+    public Task<long> EnqueuePasswordChangedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, PasswordChangedEmail email, CancellationToken ct) =>
+        jobs.EnqueueAsync(connection, transaction, email, ct);
+
     /// <summary>Enqueues a password reset link in a transaction of its own.</summary>
     public Task<long> EnqueuePasswordResetAsync(PasswordResetEmail email, CancellationToken ct) => jobs.EnqueueAsync(email, ct);
 }

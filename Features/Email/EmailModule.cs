@@ -20,6 +20,8 @@ public static class EmailModule
         var patient = new JobTypeOptions { MaxAttempts = 10, BackoffBase = TimeSpan.FromSeconds(30), BackoffMax = TimeSpan.FromHours(2) };
         builder.Services.AddJob<SendWelcomeEmail, WelcomeEmail>(SendWelcomeEmail.JobType, Queue, patient);
         builder.Services.AddJob<SendConfirmationEmail, ConfirmationEmail>(SendConfirmationEmail.JobType, Queue, patient);
+        // A security notice is still worth having hours late.
+        builder.Services.AddJob<SendPasswordChangedEmail, PasswordChangedEmail>(SendPasswordChangedEmail.JobType, Queue, patient);
         // A reset link is wanted now and lives 30 minutes: five attempts within about 2.5 to 5 minutes, then the user asks again.
         builder.Services.AddJob<SendPasswordResetEmail, PasswordResetEmail>(SendPasswordResetEmail.JobType, Queue, new JobTypeOptions
         {
