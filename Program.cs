@@ -83,6 +83,8 @@ app.UseCrossOriginRequests();
 app.UseUtf8RequestBodies();
 app.UseNoSniff();
 app.UseAuthFeature();
+// A JSON endpoint asked without a Content-Type: 415 problem details, once the caller is known (as FastEndpoints' bare 415)
+app.UseDeclaredRequestBodies();
 
 app.UseFastEndpoints(config =>
 {

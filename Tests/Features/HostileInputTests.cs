@@ -104,6 +104,38 @@ public sealed class HostileInputTests(ServiceFixture service) : IClassFixture<Se
         }
     }
 
+    // Found by the fuzz test: FastEndpoints answered a JSON endpoint asked without a Content-Type with an empty 415.
+    public static TheoryData<string, string> WithoutContentType() =>
+        TheoryMatrix.Of([.. Endpoints, "POST /api/users/me/password", "POST /api/admin/notifications"], ["no body", "a JSON body"]);
+
+    [Theory]
+    [MemberData(nameof(WithoutContentType))]
+    public async Task A_JSON_endpoint_asked_without_a_content_type_is_415_problem_details_for_a_caller_it_would_serve(string endpoint, string body)
+    {
+        var admin = await TestAccounts.SignUpAdminAsync(_client, service.ConnectionString);
+        var (method, path) = (endpoint.Split(' ')[0], endpoint.Split(' ')[1]);
+        async Task<HttpResponseMessage> SendAsync(string? token)
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(method), path)
+            {
+                Content = body == "no body" ? null : new ByteArrayContent("""{"refreshToken": "unknown-token"}"""u8.ToArray()),
+            };
+            if (token is not null)
+            {
+                request.Headers.Authorization = new("Bearer", token);
+            }
+            return await _client.SendAsync(request);
+        }
+
+        var signedIn = await SendAsync(admin.AccessToken);
+        var anonymous = await SendAsync(null);
+
+        var problem = await ProblemResponses.AssertProblemAsync(signedIn, HttpStatusCode.UnsupportedMediaType);
+        Assert.Contains("Content-Type: application/json", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        // As before: who the caller is comes first, so an anonymous caller learns nothing of what a signed-in one may send.
+        await ProblemResponses.AssertProblemAsync(anonymous, path.StartsWith("/api/auth/", StringComparison.Ordinal) ? HttpStatusCode.UnsupportedMediaType : HttpStatusCode.Unauthorized);
+    }
+
     // Finding 2: data nested 62 levels was stored, and then every list of its recipient answered 500.
     [Fact]
     public async Task Notification_data_nested_deeper_than_32_levels_is_400()
