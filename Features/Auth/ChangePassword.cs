@@ -21,8 +21,9 @@ public sealed class ChangePasswordValidator : Validator<ChangePasswordRequest>
 /// Changes the signed-in user's password, proven by the current one, which is checked as sign-in checks one (the
 /// same limits, 429 and 503). The account's other sessions end (their refresh tokens are refused from now on):
 /// whoever else holds one must sign in again with the new password. The calling session stays signed in. The
-/// account's address is told of the change (<see cref="SendPasswordChangedEmail"/>).
+/// account's address is emailed a notice of the change.
 /// </summary>
+// The notice is SendPasswordChangedEmail, enqueued in the transaction that changes the password.
 // The calling session is the access token's sid (its refresh-token family); a token without one ends every session.
 public sealed partial class ChangePasswordEndpoint(
     NpgsqlDataSource database, PasswordHasher passwords, CurrentPasswordCheck currentPassword, EmailJobs emails, TimeProvider time,

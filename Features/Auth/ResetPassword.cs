@@ -23,8 +23,9 @@ public sealed class ResetPasswordValidator : Validator<ResetPasswordRequest>
 /// Sets a new password with the token of a reset link: 204, and every session of the account is revoked (its refresh
 /// tokens no longer refresh), so whoever knew the old password is out. The token is single use, expires and is
 /// replaced by a newer one; a refused token is a 400 naming <c>token</c>. The link also proves the mailbox, so the
-/// address counts as confirmed afterwards, and is told of the change (<see cref="SendPasswordChangedEmail"/>).
+/// address counts as confirmed afterwards, and is emailed a notice of the change.
 /// </summary>
+// The notice is SendPasswordChangedEmail, enqueued in the transaction that changes the password.
 public sealed class ResetPasswordEndpoint(
     NpgsqlDataSource database, PasswordHasher passwords, AccountTokens tokens, EmailJobs emails, TimeProvider time, AccountEmailMetrics metrics)
     : Endpoint<ResetPasswordRequest>

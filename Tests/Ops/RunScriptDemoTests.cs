@@ -22,10 +22,17 @@ public sealed class RunScriptDemoTests : IDisposable
             await EveryDashboardAndDocsQueryHasDataAsync();
             // The Error Rate panel has data once the demo's first shed sign-in (round 60, after the first emailed links
             // at round 50) has come: by then it has made every kind of request it makes. Every rule has been evaluated since.
-            await AlertRulesEvaluatedAfterAsync(DateTimeOffset.UtcNow);
+            var warm = DateTimeOffset.UtcNow;
+            await AlertRulesEvaluatedAfterAsync(warm);
             using var prometheus = _run.Prometheus();
-            var alerts = await PrometheusServer.AlertsOfTheLastHourAsync(prometheus);
-            Assert.True(alerts.Count == 0, $"alerts pending or firing during the demo:\n{string.Join('\n', alerts)}");
+            var fired = await PrometheusServer.AlertsAsync(prometheus, "firing", TimeSpan.FromHours(1));
+            Assert.True(fired.Count == 0, $"alerts fired during the demo:\n{string.Join('\n', fired)}");
+            // Pending, for a moment, only at the cold start: the first requests of a service that has just started (and
+            // compiles each path on its first call) can be slow on a busy machine, and over the few requests made by then
+            // the latency objectives' 5-minute ratio is briefly high. Once warm, nothing is even pending (a lasting
+            // condition would be, at every evaluation since).
+            var pending = await PrometheusServer.AlertsAsync(prometheus, "pending|firing", DateTimeOffset.UtcNow - warm);
+            Assert.True(pending.Count == 0, $"alerts pending or firing once the demo had warmed up:\n{string.Join('\n', pending)}");
         }, environment);
 
         Assert.Contains("Demo traffic against", output, StringComparison.Ordinal);

@@ -109,13 +109,15 @@ public sealed class PrometheusServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Every alert that was pending or firing at any evaluation of the last hour, as "name severity state",
-    /// from the ALERTS series Prometheus writes at each evaluation (so a moment between two polls is not missed).
+    /// Every alert that was in one of the states given ("pending|firing") at any evaluation of the window that ends
+    /// now, as "name severity state", from the ALERTS series Prometheus writes at each evaluation (so a moment
+    /// between two polls is not missed).
     /// </summary>
-    public static async Task<IReadOnlyList<string>> AlertsOfTheLastHourAsync(HttpClient client)
+    public static async Task<IReadOnlyList<string>> AlertsAsync(HttpClient client, string states, TimeSpan window)
     {
         ArgumentNullException.ThrowIfNull(client);
-        const string query = "count by (alertname, severity, alertstate) (count_over_time(ALERTS[1h]))";
+        var query = string.Create(CultureInfo.InvariantCulture,
+            $"count by (alertname, severity, alertstate) (count_over_time(ALERTS{{alertstate=~\"{states}\"}}[{Math.Ceiling(window.TotalSeconds)}s]))");
         var body = JsonDocument.Parse(await client.GetStringAsync(new Uri($"/api/v1/query?query={Uri.EscapeDataString(query)}", UriKind.Relative))).RootElement;
         return [.. body.GetProperty("data").GetProperty("result").EnumerateArray()
             .Select(s => s.GetProperty("metric"))
