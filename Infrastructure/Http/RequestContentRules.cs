@@ -1,7 +1,7 @@
 using System.Text.Json;
 using FastEndpoints;
-using Microsoft.AspNetCore.Http.Metadata;
 using FluentValidation.Results;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Net.Http.Headers;
 
 namespace MinimalBackend.Infrastructure.Http;
