@@ -38,6 +38,6 @@ public sealed class IsolatedDatabase : IAsyncDisposable
             services?.Invoke(all);
         });
 
-    // Nothing to clean up: the run's cluster goes with its databases.
+    // Nothing to clean up here: the DatabaseFixture that made it drops it when its collection ends.
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -20,8 +20,7 @@ public sealed class ListUsersTests(ServiceFixture service, DatabaseFixture datab
     public async Task An_administrator_pages_through_every_user_once_in_a_stable_order()
     {
         // A database of its own, so that the total and the pages hold exactly the users made here.
-        var (connectionString, cleanup) = await database.CreateEmptyDatabaseAsync();
-        await using var _ = cleanup;
+        var connectionString = await database.CreateEmptyDatabaseAsync();
         await using var host = new ServiceHost(connectionString);
         using var client = host.CreateSocketClient();
         var admin = await TestAccounts.SignUpAdminAsync(client, connectionString);
@@ -57,8 +56,7 @@ public sealed class ListUsersTests(ServiceFixture service, DatabaseFixture datab
     [Fact]
     public async Task A_page_body_has_the_contract_shape()
     {
-        var (connectionString, cleanup) = await database.CreateEmptyDatabaseAsync();
-        await using var _ = cleanup;
+        var connectionString = await database.CreateEmptyDatabaseAsync();
         await using var host = new ServiceHost(connectionString);
         using var client = host.CreateSocketClient();
         var admin = await TestAccounts.SignUpAdminAsync(client, connectionString, displayName: "Ada Admin");

@@ -14,8 +14,7 @@ public sealed class SeedUsersCommandTests(DatabaseFixture database)
     [Fact]
     public async Task Seed_adds_the_requested_users_who_sign_in_with_the_seed_password()
     {
-        var (connectionString, cleanup) = await database.CreateEmptyDatabaseAsync();
-        await using var _ = cleanup;
+        var connectionString = await database.CreateEmptyDatabaseAsync();
 
         var result = await ServiceProcess.RunToExitAsync(connectionString, "Development", ["seed", "--users", "250"]);
 
@@ -35,8 +34,7 @@ public sealed class SeedUsersCommandTests(DatabaseFixture database)
     [Fact]
     public async Task Seed_with_a_total_adds_only_the_users_missing_and_none_the_second_time()
     {
-        var (connectionString, cleanup) = await database.CreateEmptyDatabaseAsync();
-        await using var _ = cleanup;
+        var connectionString = await database.CreateEmptyDatabaseAsync();
         await using var connection = new NpgsqlConnection(connectionString);
 
         var first = await ServiceProcess.RunToExitAsync(connectionString, "Development", ["seed", "--users", "30"]);
@@ -56,8 +54,7 @@ public sealed class SeedUsersCommandTests(DatabaseFixture database)
     [Fact]
     public async Task Seed_refuses_to_run_in_Production()
     {
-        var (connectionString, cleanup) = await database.CreateEmptyDatabaseAsync();
-        await using var _ = cleanup;
+        var connectionString = await database.CreateEmptyDatabaseAsync();
 
         var result = await ServiceProcess.RunToExitAsync(connectionString, "Production", ["seed", "--users", "10"]);
 

@@ -17,8 +17,7 @@ public sealed class MigrationRunnerTests(DatabaseFixture database)
     [Fact]
     public async Task Two_hosts_starting_together_apply_each_migration_once()
     {
-        var (connectionString, cleanup) = await database.CreateEmptyDatabaseAsync();
-        await using var _ = cleanup;
+        var connectionString = await database.CreateEmptyDatabaseAsync();
         await using var first = new ServiceHost(connectionString);
         await using var second = new ServiceHost(connectionString);
 
@@ -109,12 +108,10 @@ public sealed class MigrationRunnerTests(DatabaseFixture database)
     private sealed class ScratchDatabase : IAsyncDisposable
     {
         private readonly NpgsqlDataSource _dataSource;
-        private readonly IAsyncDisposable? _cleanup;
 
-        private ScratchDatabase(string connectionString, IAsyncDisposable? cleanup)
+        private ScratchDatabase(string connectionString)
         {
             ConnectionString = connectionString;
-            _cleanup = cleanup;
             _dataSource = NpgsqlDataSource.Create(connectionString);
             Runner = new MigrationRunner(_dataSource, NullLogger<MigrationRunner>.Instance);
         }
@@ -123,19 +120,9 @@ public sealed class MigrationRunnerTests(DatabaseFixture database)
 
         public MigrationRunner Runner { get; }
 
-        public static async Task<ScratchDatabase> CreateAsync(DatabaseFixture database)
-        {
-            var (connectionString, cleanup) = await database.CreateEmptyDatabaseAsync();
-            return new ScratchDatabase(connectionString, cleanup);
-        }
+        public static async Task<ScratchDatabase> CreateAsync(DatabaseFixture database) =>
+            new(await database.CreateEmptyDatabaseAsync());
 
-        public async ValueTask DisposeAsync()
-        {
-            await _dataSource.DisposeAsync();
-            if (_cleanup is not null)
-            {
-                await _cleanup.DisposeAsync();
-            }
-        }
+        public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
     }
 }
