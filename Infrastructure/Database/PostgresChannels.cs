@@ -46,6 +46,9 @@ public static partial class PostgresChannels
         {
             services.AddHostedService<PostgresChannelListener>();
             services.AddSingleton(new ConnectionPoolBudget("listener", 1));
+            // Its reconnect backoff's clock: the host's (Program.cs registers one), else the system's, so that a host
+            // composed of these modules alone (the queue benchmark's) starts.
+            services.TryAddSingleton(TimeProvider.System);
         }
         return services;
     }

@@ -1,5 +1,6 @@
 using Coravel;
 using Coravel.Invocable;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using MinimalBackend.Infrastructure.Database;
 
@@ -31,6 +32,8 @@ public static class JobsModule
         builder.Services.AddSingleton<JobQueues>();
         builder.Services.AddScoped<JobContext>();
 
+        // The dispatcher renews leases on the host's clock (Program.cs registers one), else the system's.
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<JobDispatcher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<JobDispatcher>());
         builder.Services.AddChannelSubscriber<JobWakeSubscriber>();
