@@ -55,12 +55,10 @@ public sealed class DatabaseFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_databases.IsEmpty)
+        if (!_databases.IsEmpty)
         {
-            return;
+            await DropDatabasesAsync(await ServerConnectionStringAsync(_url), _databases);
         }
-        await DropDatabasesAsync(await ServerConnectionStringAsync(_url), [.. _databases]);
-        _databases.Clear();
     }
 
     /// <summary>Another new empty database on the same server, for a test that needs one of its own (dropped with the fixture's own).</summary>
