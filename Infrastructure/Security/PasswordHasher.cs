@@ -6,12 +6,12 @@ using MinimalBackend.Infrastructure.Http;
 namespace MinimalBackend.Infrastructure.Security;
 
 /// <summary>
-/// ASP.NET Core Identity's <see cref="PasswordHasher{TUser}"/> (PBKDF2-HMAC-SHA512, random salt, the iteration
-/// count stored in each hash) behind a concurrency limit. One hash costs tens of milliseconds of one core by
-/// design. Hashes run on <see cref="LowPriorityThreads"/>, one per slot: a burst of sign-ins on a quiet service
-/// gets every slot's core, while a flood of them yields the CPU to every other request (README, Sign-in and
-/// authenticated requests). Admission by expected wait (<see cref="HashAdmission"/>) turns overload into a quick
-/// 503 instead of an ever longer wait, and as the hashes are measured where they run, a busy CPU admits fewer.
+/// Argon2id (<see cref="Argon2idPasswordHasher"/>: random salt, the parameters stored in each hash) behind a
+/// concurrency limit. One hash costs tens of milliseconds of one core and 19 MiB of memory by design. Hashes run
+/// on <see cref="LowPriorityThreads"/>, one per slot: a burst of sign-ins on a quiet service gets every slot's core,
+/// while a flood of them yields the CPU to every other request (README, Sign-in and authenticated requests).
+/// Admission by expected wait (<see cref="HashAdmission"/>) turns overload into a quick 503 instead of an ever longer
+/// wait, and as the hashes are measured where they run, a busy CPU admits fewer.
 /// </summary>
 public sealed class PasswordHasher : IDisposable
 {
@@ -65,16 +65,8 @@ public sealed class PasswordHasher : IDisposable
     /// <summary>Makes the dummy hash now unless a sign-in already did: <see cref="PasswordHashCalibration"/> calls it once the service listens.</summary>
     public Task CalibrateAsync() => _calibration.Value;
 
-    /// <summary>The algorithm at these settings. Its user type is unused (PasswordHasher&lt;T&gt; never looks at the user).</summary>
-    public static IPasswordHasher<PasswordHasher> Algorithm(PasswordHashingOptions settings)
-    {
-        ArgumentNullException.ThrowIfNull(settings);
-        return new PasswordHasher<PasswordHasher>(Options.Create(new PasswordHasherOptions
-        {
-            CompatibilityMode = PasswordHasherCompatibilityMode.IdentityV3,
-            IterationCount = settings.IterationCount,
-        }));
-    }
+    /// <summary>The algorithm at these settings. Its user type is unused (the algorithm never looks at the user).</summary>
+    public static IPasswordHasher<PasswordHasher> Algorithm(PasswordHashingOptions settings) => new Argon2idPasswordHasher(settings);
 
     public async Task<string> HashAsync(string password, CancellationToken cancellationToken)
     {
@@ -163,7 +155,7 @@ public sealed class PasswordHasher : IDisposable
 
 /// <summary>
 /// Makes the password hasher's dummy hash <see cref="Delay"/> after the service listens: off the start path and
-/// out of the way of its first requests (a hash takes a core for 0.1 to 0.3 s here), before most first sign-ins.
+/// out of the way of its first requests (a hash takes a core for about 30 ms here), before most first sign-ins.
 /// </summary>
 internal sealed class PasswordHashCalibration(PasswordHasher hasher, IHostApplicationLifetime lifetime, TimeProvider time) : BackgroundService
 {

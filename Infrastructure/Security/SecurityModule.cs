@@ -83,8 +83,10 @@ public static class SecurityModule
     public static WebApplicationBuilder AddPasswordHashing(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<PasswordHashingOptions>().BindConfiguration(PasswordHashingOptions.SectionName)
-            .Validate(o => o.IterationCount > 0 && o.MaxConcurrentHashes >= 0 && o.MaxExpectedWait >= TimeSpan.Zero,
-                "PasswordHashing:IterationCount must be positive; MaxConcurrentHashes and MaxExpectedWait must not be negative.")
+            .Validate(o => o.MemoryKiB is >= PasswordHashingOptions.MinMemoryKiB and <= PasswordHashingOptions.MaxMemoryKiB
+                    && o.Passes is >= 1 and <= PasswordHashingOptions.MaxPasses
+                    && o.MaxConcurrentHashes >= 0 && o.MaxExpectedWait >= TimeSpan.Zero,
+                "PasswordHashing:MemoryKiB must be 8 to 1048576 and Passes 1 to 64; MaxConcurrentHashes and MaxExpectedWait must not be negative.")
             .ValidateOnStart();
         builder.Services.AddSingleton<PasswordHasher>();
         builder.Services.AddHostedService<PasswordHashCalibration>();

@@ -14,7 +14,7 @@ public sealed class CountingPasswordHasher(IPasswordHasher<PasswordHasher> inner
 {
     private readonly ConcurrentQueue<string> _verified = new();
 
-    /// <summary>The stored hashes (or the dummy hash) that password checks ran PBKDF2 against, in order.</summary>
+    /// <summary>The stored hashes (or the dummy hash) that password checks verified against, in order.</summary>
     public IReadOnlyList<string> Verified => [.. _verified];
 
     public string HashPassword(PasswordHasher user, string password) => inner.HashPassword(user, password);

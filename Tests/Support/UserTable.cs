@@ -1,4 +1,6 @@
 using Dapper;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace MinimalBackend.Tests.Support;
@@ -29,11 +31,25 @@ public static class UserTable
             "SELECT count(*) FROM users WHERE strpos(email, @Marker) > 0 OR strpos(display_name, @Marker) > 0", new { Marker = marker });
     }
 
-    /// <summary>The header of an ASP.NET Core Identity v3 hash: format marker, PRF (2 = HMAC-SHA512), iterations, salt length.</summary>
-    public static (byte Format, uint Prf, uint Iterations, uint SaltLength) HashHeader(string passwordHash)
+    /// <summary>
+    /// What a PHC-format hash says of itself (<c>$argon2id$v=19$m=64,t=2,p=1$salt$hash</c>): algorithm and version,
+    /// its parameters as written, and the lengths of its salt and hash in bytes.
+    /// </summary>
+    public static (string Algorithm, string Parameters, int SaltBytes, int HashBytes) HashHeader(string passwordHash)
     {
-        var bytes = Convert.FromBase64String(passwordHash);
-        static uint Read(byte[] b, int at) => (uint)(b[at] << 24 | b[at + 1] << 16 | b[at + 2] << 8 | b[at + 3]);
-        return (bytes[0], Read(bytes, 1), Read(bytes, 5), Read(bytes, 9));
+        var parts = passwordHash.Split('$');
+        Assert.Equal(6, parts.Length);
+        static int Bytes(string unpadded) => Convert.FromBase64String(unpadded + new string('=', (4 - unpadded.Length % 4) % 4)).Length;
+        return ($"{parts[1]} {parts[2]}", parts[3], Bytes(parts[4]), Bytes(parts[5]));
+    }
+
+    /// <summary>A password hash as the service wrote them before Argon2id: ASP.NET Core Identity's v3 format (PBKDF2-HMAC-SHA512).</summary>
+    public static string Pbkdf2Hash(string password, int iterations = 1000) =>
+        new PasswordHasher<object>(Options.Create(new PasswordHasherOptions { IterationCount = iterations })).HashPassword(new object(), password);
+
+    public static async Task SetPasswordHashAsync(string connectionString, string email, string passwordHash)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        Assert.Equal(1, await connection.ExecuteAsync("UPDATE users SET password_hash = @PasswordHash WHERE lower(email) = lower(@Email)", new { PasswordHash = passwordHash, Email = email }));
     }
 }

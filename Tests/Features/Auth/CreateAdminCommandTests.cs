@@ -67,5 +67,5 @@ public sealed class CreateAdminCommandTests(ServiceFixture service) : IClassFixt
 
     private Task<ProcessResult> CreateAdminAsync(string[] options, Dictionary<string, string>? environment = null, string? standardInput = null) =>
         ServiceProcess.RunToExitAsync(service.ConnectionString, "Production", ["users", "create-admin", .. options],
-            new Dictionary<string, string>(environment ?? []) { ["PasswordHashing__IterationCount"] = "1000" }, standardInput);
+            new Dictionary<string, string>(environment ?? []) { ["PasswordHashing__MemoryKiB"] = "64" }, standardInput);
 }

@@ -79,7 +79,7 @@ public sealed class LoginTests(ServiceFixture service, DatabaseFixture database)
     [Fact]
     public async Task An_unknown_email_costs_a_password_hash_like_a_wrong_password()
     {
-        // Without the dummy hash an unknown email would be answered without any PBKDF2, in a fraction of the
+        // Without the dummy hash an unknown email would be answered without any hash, in a fraction of the
         // time of a wrong password: counting the hashes verified proves the equal work without timing it.
         CountingPasswordHasher? hasher = null;
         await using var host = new ServiceHost(database.ConnectionString, services: CountingPasswordHasher.In(h => hasher = h));
@@ -96,23 +96,40 @@ public sealed class LoginTests(ServiceFixture service, DatabaseFixture database)
         var verified = hasher.Verified.Skip(before).ToList();
         Assert.Equal(2, verified.Count);
         Assert.Equal(stored, verified[0]);
-        // The unknown email's check ran against a hash at the same cost (the same header: format, PRF, iterations, salt).
+        // The unknown email's check ran against a hash at the same cost (the same algorithm, parameters and lengths).
         Assert.NotEqual(stored, verified[1]);
         Assert.Equal(UserTable.HashHeader(stored), UserTable.HashHeader(verified[1]));
     }
 
     [Fact]
-    public async Task Raising_the_iteration_count_rehashes_the_stored_hash_at_the_next_login()
+    public async Task Raising_the_hashing_memory_rehashes_the_stored_hash_at_the_next_login()
     {
         var account = await TestAccounts.SignUpAsync(_client);
-        await using var stronger = new ServiceHost(database.ConnectionString, new Dictionary<string, string?> { ["PasswordHashing:IterationCount"] = "2000" });
+        await using var stronger = new ServiceHost(database.ConnectionString, new Dictionary<string, string?> { ["PasswordHashing:MemoryKiB"] = "128" });
         using var client = stronger.CreateSocketClient();
 
         await TestAccounts.SignInAsync(client, account.Email, account.Password);
 
         var stored = await UserTable.FindAsync(service.ConnectionString, account.Email);
-        Assert.Equal(2000u, UserTable.HashHeader(stored!.PasswordHash).Iterations);
+        Assert.Equal("m=128,t=2,p=1", UserTable.HashHeader(stored!.PasswordHash).Parameters);
         await TestAccounts.SignInAsync(client, account.Email, account.Password);
+        await TestAccounts.SignInAsync(_client, account.Email, account.Password);
+    }
+
+    [Fact]
+    public async Task An_account_whose_hash_is_PBKDF2_from_before_Argon2id_signs_in_and_its_hash_becomes_Argon2id()
+    {
+        var account = await TestAccounts.SignUpAsync(_client);
+        await UserTable.SetPasswordHashAsync(service.ConnectionString, account.Email, UserTable.Pbkdf2Hash(account.Password));
+
+        var wrong = await _client.PostAsJsonAsync("/api/auth/login", new { email = account.Email, password = "not the password" });
+        var unchanged = (await UserTable.FindAsync(service.ConnectionString, account.Email))!.PasswordHash;
+        await TestAccounts.SignInAsync(_client, account.Email, account.Password);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.StartsWith("AQAAAAIAA", unchanged, StringComparison.Ordinal);
+        var upgraded = (await UserTable.FindAsync(service.ConnectionString, account.Email))!.PasswordHash;
+        Assert.Equal(("argon2id v=19", "m=64,t=2,p=1", 16, 32), UserTable.HashHeader(upgraded));
         await TestAccounts.SignInAsync(_client, account.Email, account.Password);
     }
 

@@ -43,7 +43,7 @@ public sealed class RegisterTests(ServiceFixture service) : IClassFixture<Servic
     }
 
     [Fact]
-    public async Task The_password_is_stored_only_as_a_salted_PBKDF2_HMAC_SHA512_hash_with_the_configured_iterations()
+    public async Task The_password_is_stored_only_as_a_salted_Argon2id_hash_with_the_configured_parameters()
     {
         var first = FakeUsers.Next();
         var second = FakeUsers.Next();
@@ -55,8 +55,8 @@ public sealed class RegisterTests(ServiceFixture service) : IClassFixture<Servic
         var secondHash = (await UserTable.FindAsync(service.ConnectionString, second.Email))!.PasswordHash;
         Assert.NotEqual(firstHash, secondHash);
         Assert.DoesNotContain("the same password", firstHash, StringComparison.Ordinal);
-        // The test host sets PasswordHashing:IterationCount to 1000; the service's default is 220,000.
-        Assert.Equal(((byte)1, 2u, 1000u, 16u), UserTable.HashHeader(firstHash));
+        // The test host sets PasswordHashing:MemoryKiB to 64; the service's default is 19,456 (19 MiB).
+        Assert.Equal(("argon2id v=19", "m=64,t=2,p=1", 16, 32), UserTable.HashHeader(firstHash));
     }
 
     [Theory]

@@ -10,7 +10,7 @@ public sealed class HashAdmissionTests
     [Fact]
     public void A_burst_of_48_sign_ins_at_this_machines_hash_time_is_admitted_whole()
     {
-        // 87.6 ms: the median hash at the default 220,000 iterations here (ops/bench/auth/HashTiming); one slot on 2 cores.
+        // 87.6 ms: the median PBKDF2 hash (220,000 iterations) the issue measured here; one slot on 2 cores.
         // A queue of 32 refused 15 of these 48 with 503.
         var admission = new HashAdmission(slots: 1, Bound, initialHashTime: TimeSpan.FromMilliseconds(87.6));
 

@@ -17,13 +17,13 @@ public sealed class PasswordHasherTests(DatabaseFixture database)
     [CollectionDefinition(nameof(PasswordHasherTests))]
     public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
 
-    private static PasswordHasher Hasher(int iterations) =>
-        new(Options.Create(new PasswordHashingOptions { IterationCount = iterations }), TimeProvider.System);
+    private static PasswordHasher Hasher(int memoryKiB, int passes = 2) =>
+        new(Options.Create(new PasswordHashingOptions { MemoryKiB = memoryKiB, Passes = passes }), TimeProvider.System);
 
     [Fact]
     public async Task Building_the_hasher_hashes_nothing_and_the_first_unknown_email_makes_the_dummy_hash_once()
     {
-        var settings = new PasswordHashingOptions { IterationCount = 1000 };
+        var settings = new PasswordHashingOptions { MemoryKiB = 64 };
         var algorithm = new HashCounter(PasswordHasher.Algorithm(settings));
         using var hasher = new PasswordHasher(Options.Create(settings), algorithm, TimeProvider.System);
 
@@ -38,7 +38,7 @@ public sealed class PasswordHasherTests(DatabaseFixture database)
     [Fact]
     public async Task A_started_service_makes_its_dummy_hash_without_waiting_for_a_sign_in()
     {
-        await using var host = new ServiceHost(database.ConnectionString, new Dictionary<string, string?> { ["PasswordHashing:IterationCount"] = "1000" });
+        await using var host = new ServiceHost(database.ConnectionString, new Dictionary<string, string?> { ["PasswordHashing:MemoryKiB"] = "64" });
         var hasher = host.Services.GetRequiredService<PasswordHasher>();
 
         Assert.True(await Eventually.UntilAsync(() => Task.FromResult(hasher.IsCalibrated), calibrated => calibrated, "the dummy hash made after the start"));
@@ -63,7 +63,7 @@ public sealed class PasswordHasherTests(DatabaseFixture database)
     [Fact]
     public async Task Hashes_run_at_a_lower_scheduling_priority_than_the_threads_that_serve_requests()
     {
-        var settings = new PasswordHashingOptions { IterationCount = 1000 };
+        var settings = new PasswordHashingOptions { MemoryKiB = 64 };
         var algorithm = new PriorityRecorder(PasswordHasher.Algorithm(settings));
         using var hasher = new PasswordHasher(Options.Create(settings), algorithm, TimeProvider.System);
 
@@ -109,27 +109,42 @@ public sealed class PasswordHasherTests(DatabaseFixture database)
     }
 
     [Fact]
-    public void The_default_is_OWASPs_220000_iterations()
+    public void The_default_is_OWASPs_first_Argon2id_configuration_19_MiB_and_2_passes()
     {
-        Assert.Equal(220_000, new PasswordHashingOptions().IterationCount);
+        var settings = new PasswordHashingOptions();
+
+        Assert.Equal((19 * 1024, 2), (settings.MemoryKiB, settings.Passes));
     }
 
     [Fact]
-    public async Task A_hash_is_PBKDF2_HMAC_SHA512_with_the_configured_iterations_and_a_fresh_salt()
+    public async Task A_hash_is_Argon2id_in_the_PHC_format_with_the_configured_parameters_and_a_fresh_salt()
     {
-        using var hasher = Hasher(1234);
+        using var hasher = Hasher(100, passes: 3);
 
         var first = await hasher.HashAsync("correct horse", CancellationToken.None);
         var second = await hasher.HashAsync("correct horse", CancellationToken.None);
 
         Assert.NotEqual(first, second);
-        Assert.Equal(((byte)1, 2u, 1234u, 16u), UserTable.HashHeader(first));
+        Assert.Equal(("argon2id v=19", "m=100,t=3,p=1", 16, 32), UserTable.HashHeader(first));
+    }
+
+    [Fact]
+    public async Task A_hash_libsodium_wrote_verifies()
+    {
+        // One of libsodium's own test vectors (test/default/pwhash_argon2id.c, tv3, the empty password): the format is
+        // the one libsodium's crypto_pwhash_str and other tools read and write, not one of our own.
+        const string password = "";
+        const string stored = "$argon2id$v=19$m=4882,t=2,p=1$bA81arsiXysd3WbTRzmEOw$Nm8QBM+7RH1DXo9rvp5cwKEOOOfD2g6JuxlXihoNcpE";
+        using var hasher = Hasher(64);
+
+        Assert.Equal(PasswordVerificationResult.Success, await hasher.VerifyAsync(stored, password, CancellationToken.None));
+        Assert.Equal(PasswordVerificationResult.Failed, await hasher.VerifyAsync(stored, password + "x", CancellationToken.None));
     }
 
     [Fact]
     public async Task The_right_password_verifies_and_any_other_does_not()
     {
-        using var hasher = Hasher(1000);
+        using var hasher = Hasher(64);
         var hash = await hasher.HashAsync("correct horse", CancellationToken.None);
 
         Assert.Equal(PasswordVerificationResult.Success, await hasher.VerifyAsync(hash, "correct horse", CancellationToken.None));
@@ -137,20 +152,36 @@ public sealed class PasswordHasherTests(DatabaseFixture database)
         Assert.Equal(PasswordVerificationResult.Failed, await hasher.VerifyAsync(hash, "", CancellationToken.None));
     }
 
-    [Fact]
-    public async Task A_hash_made_with_fewer_iterations_than_configured_asks_for_a_rehash()
+    [Theory]
+    [InlineData(64, 2, 128, 2, PasswordVerificationResult.SuccessRehashNeeded)]
+    [InlineData(64, 2, 64, 3, PasswordVerificationResult.SuccessRehashNeeded)]
+    [InlineData(128, 3, 64, 2, PasswordVerificationResult.Success)]
+    [InlineData(64, 2, 64, 2, PasswordVerificationResult.Success)]
+    public async Task A_hash_made_with_less_memory_or_fewer_passes_than_configured_asks_for_a_rehash_and_never_one_made_with_more(
+        int madeWithKiB, int madeWithPasses, int configuredKiB, int configuredPasses, PasswordVerificationResult expected)
     {
-        using var weaker = Hasher(1000);
-        using var stronger = Hasher(2000);
-        var hash = await weaker.HashAsync("correct horse", CancellationToken.None);
+        using var before = Hasher(madeWithKiB, madeWithPasses);
+        using var now = Hasher(configuredKiB, configuredPasses);
+        var hash = await before.HashAsync("correct horse", CancellationToken.None);
 
-        Assert.Equal(PasswordVerificationResult.SuccessRehashNeeded, await stronger.VerifyAsync(hash, "correct horse", CancellationToken.None));
+        Assert.Equal(expected, await now.VerifyAsync(hash, "correct horse", CancellationToken.None));
+        Assert.Equal(PasswordVerificationResult.Failed, await now.VerifyAsync(hash, "correct horse!", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_PBKDF2_hash_from_before_Argon2id_verifies_and_always_asks_for_a_rehash()
+    {
+        using var hasher = Hasher(64);
+        var stored = UserTable.Pbkdf2Hash("correct horse", iterations: 1000);
+
+        Assert.Equal(PasswordVerificationResult.SuccessRehashNeeded, await hasher.VerifyAsync(stored, "correct horse", CancellationToken.None));
+        Assert.Equal(PasswordVerificationResult.Failed, await hasher.VerifyAsync(stored, "Correct horse", CancellationToken.None));
     }
 
     [Fact]
     public async Task Without_a_stored_hash_the_check_fails_whatever_the_password()
     {
-        using var hasher = Hasher(1000);
+        using var hasher = Hasher(64);
 
         Assert.Equal(PasswordVerificationResult.Failed, await hasher.VerifyAsync(null, "a password nobody has, hashed with the current settings", CancellationToken.None));
     }
@@ -159,9 +190,18 @@ public sealed class PasswordHasherTests(DatabaseFixture database)
     [InlineData("not-a-real-hash")]
     [InlineData("")]
     [InlineData("AQAAAAIAAAPo")]
+    [InlineData("$argon2id$v=19$m=4882,t=2,p=1$bA81arsiXysd3WbTRzmEOw")]
+    [InlineData("$argon2id$v=16$m=4882,t=2,p=1$bA81arsiXysd3WbTRzmEOw$Nm8QBM+7RH1DXo9rvp5cwKEOOOfD2g6JuxlXihoNcpE")]
+    [InlineData("$argon2i$v=19$m=4882,t=2,p=1$bA81arsiXysd3WbTRzmEOw$Nm8QBM+7RH1DXo9rvp5cwKEOOOfD2g6JuxlXihoNcpE")]
+    [InlineData("$argon2id$v=19$m=4096,t=1,p=3$PkEgcHJldHR5IGxvbmcgc2FsdA$HUqx5Z1b/ZypnUrvvJ5UC2Q+T6Q1WwASK/Kr9dRbGA0")]
+    [InlineData("$argon2id$v=19$m=4096,t=0,p=1$X1NhbHQAAAAAAAAAAAAAAA$bWh++MKN1OiFHKgIWTLvIi1iHicmHH7+Fv3K88ifFfI")]
+    [InlineData("$argon2id$v=19$m=4194304,t=2,p=1$bA81arsiXysd3WbTRzmEOw$Nm8QBM+7RH1DXo9rvp5cwKEOOOfD2g6JuxlXihoNcpE")]
+    [InlineData("$argon2id$v=19$m=4882,t=2,p=1$bA81arsiXysd3WbTRzmE$Nm8QBM+7RH1DXo9rvp5cwKEOOOfD2g6JuxlXihoNcpE")]
+    [InlineData("$argon2id$v=19$m=4882,t=2,p=1$bA81arsiXysd3WbTRzmEOw==$Nm8QBM+7RH1DXo9rvp5cwKEOOOfD2g6JuxlXihoNcpE")]
+    [InlineData("$argon2id$v=19$m=+4882,t=2,p=1$bA81arsiXysd3WbTRzmEOw$Nm8QBM+7RH1DXo9rvp5cwKEOOOfD2g6JuxlXihoNcpE")]
     public async Task A_stored_value_that_is_not_a_hash_fails_instead_of_throwing(string stored)
     {
-        using var hasher = Hasher(1000);
+        using var hasher = Hasher(64);
 
         Assert.Equal(PasswordVerificationResult.Failed, await hasher.VerifyAsync(stored, "correct horse", CancellationToken.None));
     }

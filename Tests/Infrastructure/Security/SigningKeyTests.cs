@@ -36,7 +36,7 @@ public sealed class SigningKeyTests(DatabaseFixture database) : IDisposable
         {
             ["Jwt__SigningKey"] = "",
             ["Jwt__DevelopmentKeyFile"] = keyFile,
-            ["PasswordHashing__IterationCount"] = "1000",
+            ["PasswordHashing__MemoryKiB"] = "64",
             // Where ASP.NET Core Data Protection would put a key ring; nothing here should need one.
             ["HOME"] = _directory,
         };
