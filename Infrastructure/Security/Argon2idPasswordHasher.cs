@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text;
 using Microsoft.AspNetCore.Identity;
 using NSec.Cryptography;
 
@@ -38,7 +39,7 @@ public sealed class Argon2idPasswordHasher : IPasswordHasher<PasswordHasher>
     {
         Span<byte> salt = stackalloc byte[SaltBytes];
         RandomNumberGenerator.Fill(salt);
-        var hash = _configured.DeriveBytes(password, salt, HashBytes);
+        var hash = Derive(_configured, password, salt, HashBytes);
         return string.Create(CultureInfo.InvariantCulture, $"{Prefix}m={_memoryKiB},t={_passes},p=1${Base64(salt)}${Base64(hash)}");
     }
 
@@ -55,12 +56,29 @@ public sealed class Argon2idPasswordHasher : IPasswordHasher<PasswordHasher>
 
         var (memoryKiB, passes, salt, expected) = Parse(hashedPassword);
         var algorithm = memoryKiB == _memoryKiB && passes == _passes ? _configured : Algorithm(memoryKiB, passes);
-        var actual = algorithm.DeriveBytes(providedPassword, salt, expected.Length);
+        var actual = Derive(algorithm, providedPassword, salt, expected.Length);
         if (!CryptographicOperations.FixedTimeEquals(actual, expected))
         {
             return PasswordVerificationResult.Failed;
         }
         return memoryKiB < _memoryKiB || passes < _passes ? PasswordVerificationResult.SuccessRehashNeeded : PasswordVerificationResult.Success;
+    }
+
+    /// <summary>
+    /// Over the password's UTF-8 bytes, as libsodium's tools and other PHC implementations hash it (and as the
+    /// PBKDF2 of before did): NSec's own string overload would hash its UTF-16 code units instead.
+    /// </summary>
+    private static byte[] Derive(Argon2id algorithm, string password, ReadOnlySpan<byte> salt, int count)
+    {
+        var bytes = Encoding.UTF8.GetBytes(password);
+        try
+        {
+            return algorithm.DeriveBytes(bytes, salt, count);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+        }
     }
 
     private static Argon2id Algorithm(int memoryKiB, int passes)

@@ -1,12 +1,14 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MinimalBackend.Features.Users;
 using MinimalBackend.Infrastructure.Security;
 using MinimalBackend.Tests.Support;
+using NSec.Cryptography;
 using Snapshooter.Xunit;
 
 namespace MinimalBackend.Tests.Infrastructure.Security;
@@ -128,17 +130,32 @@ public sealed class PasswordHasherTests(DatabaseFixture database)
         Assert.Equal(("argon2id v=19", "m=100,t=3,p=1", 16, 32), UserTable.HashHeader(first));
     }
 
-    [Fact]
-    public async Task A_hash_libsodium_wrote_verifies()
+    [Theory]
+    // libsodium's own test vectors (test/default/pwhash_argon2id.c, tv3), written by its crypto_pwhash_str: the format
+    // and the password's bytes are the ones libsodium and other tools read and write, not ones of our own.
+    [InlineData("", "$argon2id$v=19$m=4882,t=2,p=1$bA81arsiXysd3WbTRzmEOw$Nm8QBM+7RH1DXo9rvp5cwKEOOOfD2g6JuxlXihoNcpE")]
+    [InlineData("^T5H$JYt39n%K*j:W]!1s?vg!:jGi]Ax?..l7[p0v:1jHTpla9;]bUN;?bWyCbtqg ", "$argon2id$v=19$m=4096,t=19,p=1$PkEgMTYtYnl0ZXMgc2FsdA$ltB/ue1kPtBMBGfsysMpPigE6hiNEKZ9vs8vLNVDQGA")]
+    public async Task A_hash_libsodium_wrote_verifies(string password, string stored)
     {
-        // One of libsodium's own test vectors (test/default/pwhash_argon2id.c, tv3, the empty password): the format is
-        // the one libsodium's crypto_pwhash_str and other tools read and write, not one of our own.
-        const string password = "";
-        const string stored = "$argon2id$v=19$m=4882,t=2,p=1$bA81arsiXysd3WbTRzmEOw$Nm8QBM+7RH1DXo9rvp5cwKEOOOfD2g6JuxlXihoNcpE";
         using var hasher = Hasher(64);
 
         Assert.Equal(PasswordVerificationResult.Success, await hasher.VerifyAsync(stored, password, CancellationToken.None));
         Assert.Equal(PasswordVerificationResult.Failed, await hasher.VerifyAsync(stored, password + "x", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_password_is_hashed_over_its_UTF8_bytes()
+    {
+        using var hasher = Hasher(64);
+        const string password = "pässwörd ✓ 密码";
+
+        var stored = await hasher.HashAsync(password, CancellationToken.None);
+
+        var parts = stored.Split('$');
+        var parameters = new Argon2Parameters { DegreeOfParallelism = 1, MemorySize = 64, NumberOfPasses = 2 };
+        var expected = PasswordBasedKeyDerivationAlgorithm.Argon2id(in parameters)
+            .DeriveBytes(Encoding.UTF8.GetBytes(password), Convert.FromBase64String(parts[4] + "=="), 32);
+        Assert.Equal(Convert.ToBase64String(expected).TrimEnd('='), parts[5]);
     }
 
     [Fact]
