@@ -3,41 +3,39 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using Dapper;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.Options;
 using MinimalBackend.Infrastructure.Security;
-using Npgsql;
 
-// The real-time benchmark's load client, against a running service (its URL, its database, its signing key):
+// The real-time benchmark's load client, against a running service (its URL, its signing key, its administrator):
 //   1. connects one SignalR client (WebSocket, token in the query string like a browser) for each of <clients>
 //      users, reading the server's working set and managed heap from /metrics before and after;
 //   2. asks for <rounds> notifications to all users (POST /api/admin/notifications, allUsers) after a warm-up
 //      one, and times each from the moment the request is sent to the moment each client receives it, on this
 //      process's clock;
 //   3. closes every client and waits for the gauge to return.
-// Tokens are minted with the service's own AccessTokenIssuer and signing key: signing in thousands of users would
-// cost a password hash each (about 25 ms of a core and 19 MiB) and measure hashing, not WebSockets.
+// The users' tokens are minted with the service's own AccessTokenIssuer and signing key: signing in thousands of users
+// would cost a password hash each (about 25 ms of a core and 19 MiB) and measure hashing, not WebSockets. Only the
+// administrator signs in (ADMIN_EMAIL, ADMIN_PASSWORD), to list the users.
 // Output: key=value lines for ops/bench/realtime/run.
 var url = new Uri(Environment.GetEnvironmentVariable("SERVICE_URL") ?? "http://127.0.0.1:3921");
 var clients = int.Parse(args.Length > 0 ? args[0] : "2000", CultureInfo.InvariantCulture);
 var rounds = int.Parse(args.Length > 1 ? args[1] : "3", CultureInfo.InvariantCulture);
-var database = Environment.GetEnvironmentVariable("ConnectionStrings__Postgres") ?? throw new InvalidOperationException("ConnectionStrings__Postgres is not set.");
 var issuer = new AccessTokenIssuer(Options.Create(new JwtOptions
 {
-    SigningKey = Environment.GetEnvironmentVariable("Jwt__SigningKey") ?? throw new InvalidOperationException("Jwt__SigningKey is not set."),
+    SigningKey = Required("Jwt__SigningKey"),
 }), TimeProvider.System);
+using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromMinutes(2) };
 
-await using var db = new NpgsqlConnection(database);
-var users = (await db.QueryAsync<Guid>("SELECT id FROM users WHERE role = 'user' ORDER BY id LIMIT @Clients", new { Clients = clients })).AsList();
-var admin = await db.QuerySingleAsync<Guid>("SELECT id FROM users WHERE role = 'admin' LIMIT 1");
-var totalUsers = await db.ExecuteScalarAsync<long>("SELECT count(*) FROM users");
+// Who the clients are, through the administrators' API as an operator's tool would ask (Users owns the users table).
+var directory = await UserList.ReadAsync(http, Required("ADMIN_EMAIL"), Required("ADMIN_PASSWORD"), clients);
+var users = directory.Users;
+var totalUsers = directory.Total;
 if (users.Count < clients)
 {
-    throw new InvalidOperationException($"The database has {users.Count} users; seed at least {clients}.");
+    throw new InvalidOperationException($"The service has {users.Count} users; seed at least {clients}.");
 }
-using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromMinutes(2) };
 
 var before = await Metrics.ScrapeAsync(http);
 var arrivals = new ConcurrentDictionary<string, ConcurrentBag<long>>(StringComparer.Ordinal);
@@ -68,7 +66,7 @@ Console.WriteLine(
     FormattableString.Invariant($"working_set_kb_per_connection={(after.WorkingSet - before.WorkingSet) / clients / 1024:0.0} ") +
     FormattableString.Invariant($"managed_kb_per_connection={(after.Managed - before.Managed) / clients / 1024:0.0}"));
 
-http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", issuer.Issue(admin, "admin"));
+http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", issuer.Issue(directory.Admin, "admin"));
 for (var round = 0; round <= rounds; round++)
 {
     var title = $"Benchmark round {round} {Guid.NewGuid():N}";
@@ -112,6 +110,9 @@ static async Task<HubConnection> ConnectAsync(Uri url, string token, ConcurrentD
     return connection;
 }
 
+static string Required(string variable) =>
+    Environment.GetEnvironmentVariable(variable) ?? throw new InvalidOperationException($"{variable} is not set.");
+
 static double Percentile(double[] sorted, double p) =>
     sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 
@@ -136,5 +137,45 @@ internal static class Metrics
             await Task.Delay(100);
         }
         return gauge;
+    }
+}
+
+/// <summary>The first <c>clients</c> users of role user, an administrator's id, and how many users there are in all.</summary>
+internal sealed record UserList(IReadOnlyList<Guid> Users, Guid Admin, long Total)
+{
+    public static async Task<UserList> ReadAsync(HttpClient http, string adminEmail, string adminPassword, int clients)
+    {
+        var login = await http.PostAsJsonAsync("/api/auth/login", new { email = adminEmail, password = adminPassword });
+        login.EnsureSuccessStatusCode();
+        var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();
+        var users = new List<Guid>();
+        Guid? admin = null;
+        long total = 0;
+        string? cursor = null;
+        do
+        {
+            using var page = new HttpRequestMessage(HttpMethod.Get, $"/api/users?pageSize=100{(cursor is null ? "" : $"&cursor={cursor}")}");
+            page.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var response = await http.SendAsync(page);
+            response.EnsureSuccessStatusCode();
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+            total = body.GetProperty("totalCount").GetInt64();
+            foreach (var user in body.GetProperty("items").EnumerateArray())
+            {
+                var id = user.GetProperty("id").GetGuid();
+                switch (user.GetProperty("role").GetString())
+                {
+                    case "admin":
+                        admin ??= id;
+                        break;
+                    case "user" when users.Count < clients:
+                        users.Add(id);
+                        break;
+                }
+            }
+            cursor = body.TryGetProperty("nextCursor", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+        }
+        while (cursor is not null && (users.Count < clients || admin is null));
+        return new UserList(users, admin ?? throw new InvalidOperationException("The service has no administrator."), total);
     }
 }
