@@ -72,8 +72,8 @@ if (CommandsModule.IsCommand(args))
 }
 
 // Pipeline: the trace id header on every response, metrics outermost so they see the final status, then logging, then
-// errors, then CORS (preflights answered without a token, and every answer readable by an allowed origin), then auth
-// (its 401, 403, 429 become problem details)
+// errors (and the AllowedHosts check, whose 400 they write), then CORS (preflights answered without a token, and every
+// answer readable by an allowed origin), then auth (its 401, 403, 429 become problem details)
 app.UseTraceIdHeader();
 app.UseHttpRequestMetrics();
 app.UseRequestLogging();

@@ -8,7 +8,7 @@ using static MinimalBackend.Tests.Support.ProblemResponses;
 namespace MinimalBackend.Tests.Infrastructure.Http;
 
 [Collection(nameof(ProblemDetailsTests))]
-public sealed class ProblemDetailsTests(ServiceFixture service) : IClassFixture<ServiceFixture>
+public sealed class ProblemDetailsTests(ServiceFixture service, DatabaseFixture database) : IClassFixture<ServiceFixture>
 {
     [CollectionDefinition(nameof(ProblemDetailsTests))]
     public sealed class OwnDatabase : ICollectionFixture<DatabaseFixture>;
@@ -114,5 +114,37 @@ public sealed class ProblemDetailsTests(ServiceFixture service) : IClassFixture<
         Assert.DoesNotContain("hunter2", raw, StringComparison.Ordinal);
         Assert.DoesNotContain(nameof(InvalidOperationException), raw, StringComparison.Ordinal);
         Assert.DoesNotContain("at MinimalBackend", raw, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_host_that_AllowedHosts_does_not_list_is_400_problem_details()
+    {
+        await using var host = new ServiceHost(database.ConnectionString, new Dictionary<string, string?> { ["AllowedHosts"] = "api.example.com;*.example.org" });
+        using var client = host.CreateSocketClient();
+
+        Assert.Equal(HttpStatusCode.OK, (await GetInfoAsync(client, "api.example.com")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await GetInfoAsync(client, "eu.example.org:8443")).StatusCode);
+        await AssertProblemAsync(await GetInfoAsync(client, "evil.example"), HttpStatusCode.BadRequest);
+        // HTTP/1.0 without a Host, as the compose file's health check asks, is let through.
+        Assert.StartsWith("HTTP/1.1 200 ", await GetWithoutHostAsync(host.BaseAddress), StringComparison.Ordinal);
+        // The default, "*", answers any host.
+        Assert.Equal(HttpStatusCode.OK, (await GetInfoAsync(_client, "evil.example")).StatusCode);
+    }
+
+    private static async Task<string> GetWithoutHostAsync(Uri service)
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(service.Host, service.Port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes("GET /api/info HTTP/1.0\r\n\r\n"));
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        return await reader.ReadLineAsync() ?? "";
+    }
+
+    private static async Task<HttpResponseMessage> GetInfoAsync(HttpClient client, string host)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/info");
+        request.Headers.Host = host;
+        return await client.SendAsync(request);
     }
 }
