@@ -21,8 +21,8 @@ public static class RateLimiting
     /// The client's address as a partition key. An IPv6 client is keyed by its /64, the block one subscriber
     /// gets, or a single machine could rotate through addresses to escape its limit.
     /// </summary>
-    // REVIEW: behind a reverse proxy every client shares the proxy's address; configure ForwardedHeadersOptions
-    // (KnownProxies) there, or these limits apply to everyone together.
+    // Behind a reverse proxy every client has the proxy's address, and these limits apply to everyone together, unless
+    // ASPNETCORE_FORWARDEDHEADERS_ENABLED puts the forwarded client address here (README, Configuration).
     public static string ClientAddress(HttpContext context)
     {
         var address = context.Connection.RemoteIpAddress;

@@ -150,11 +150,36 @@ public sealed class AuthRateLimitsTests(DatabaseFixture database)
         Assert.Equal(HttpStatusCode.Accepted, recovered.StatusCode);
     }
 
+    // ASPNETCORE_FORWARDEDHEADERS_ENABLED (README, Configuration): behind a proxy every request comes from its address.
+    [Theory]
+    [InlineData(false, HttpStatusCode.TooManyRequests)]
+    [InlineData(true, HttpStatusCode.Unauthorized)]
+    public async Task With_forwarded_headers_on_each_forwarded_client_address_has_a_limit_of_its_own(bool forwardedHeaders, HttpStatusCode otherClient)
+    {
+        await using var host = Host(perClientAddress: 1, perEmail: 1000, forwardedHeaders: forwardedHeaders);
+        using var client = host.CreateSocketClient();
+        await LoginFromAsync(client, "203.0.113.7");
+
+        var sameClientAgain = await LoginFromAsync(client, "203.0.113.7");
+        var anotherClient = await LoginFromAsync(client, "198.51.100.9");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, sameClientAgain.StatusCode);
+        Assert.Equal(otherClient, anotherClient.StatusCode);
+    }
+
+    private static async Task<HttpResponseMessage> LoginFromAsync(HttpClient client, string forwardedFor)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login") { Content = JsonContent.Create(new { email = FakeUsers.Next().Email, password = "any password" }) };
+        request.Headers.Add("X-Forwarded-For", forwardedFor);
+        return await client.SendAsync(request);
+    }
+
     private static Task<HttpResponseMessage> LinkAsync(HttpClient client, string endpoint, string email) =>
         client.PostAsJsonAsync($"/api/auth/{endpoint}", new { email });
 
-    private ServiceHost Host(int perClientAddress, int perEmail, FakeTimeProvider? time = null) => new(database.ConnectionString, new Dictionary<string, string?>
+    private ServiceHost Host(int perClientAddress, int perEmail, FakeTimeProvider? time = null, bool forwardedHeaders = false) => new(database.ConnectionString, new Dictionary<string, string?>
     {
+        ["ForwardedHeaders_Enabled"] = forwardedHeaders ? "true" : null,
         ["Auth:RateLimits:Window"] = Window.ToString(),
         ["Auth:RateLimits:PerClientAddress"] = perClientAddress.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Auth:RateLimits:PerEmail"] = perEmail.ToString(System.Globalization.CultureInfo.InvariantCulture),
